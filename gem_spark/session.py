@@ -1,0 +1,44 @@
+"""The Spark session: reuse the active one (spark-submit, Databricks), else build a local one.
+
+There is deliberately no module-level session anywhere in the package: callers ask for one here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from gem_spark.config import SparkConfig
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+# Settings every locally built session gets: Arrow for pandas/Arrow UDFs, reused Python workers so a
+# cached inference engine survives across tasks and jobs, and a quiet UI-less local driver.
+LOCAL_DEFAULTS: dict[str, str] = {
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.python.worker.reuse": "true",
+    "spark.ui.enabled": "false",
+    "spark.sql.shuffle.partitions": "8",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.driver.memory": "2g",
+}
+
+
+def get_spark(config: SparkConfig | None = None) -> SparkSession:
+    """Return the active session if there is one, otherwise build a local session from `config`."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    config = config or SparkConfig()
+    # Workers must run the interpreter that has our dependencies, not whatever `python3` is on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = SparkSession.builder.master(config.master).appName(config.app_name)
+    for key, value in {**LOCAL_DEFAULTS, **config.conf}.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()

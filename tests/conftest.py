@@ -1,0 +1,48 @@
+"""Shared fixtures: one local Spark session per test session, paths to ../shared data."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+# Caches that vLLM / torch / HF would otherwise write under $HOME or /tmp go to one temp dir.
+_CACHE_ROOT = Path(tempfile.mkdtemp(prefix="gem-spark-test-cache-"))
+for _var, _sub in {
+    "XDG_CACHE_HOME": "xdg",
+    "VLLM_CACHE_ROOT": "vllm",
+    "TORCHINDUCTOR_CACHE_DIR": "inductor",
+    "HF_HOME": "hf",
+}.items():
+    os.environ.setdefault(_var, str(_CACHE_ROOT / _sub))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"../shared/data not found beside the checkout (looked at {SHARED_DATA})")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator:
+    """A session-scoped local[2] SparkSession (UI off, Arrow on, worker reuse on)."""
+    from gem_spark.config import SparkConfig
+    from gem_spark.session import get_spark
+
+    session = get_spark(SparkConfig(master="local[2]", app_name="gem-spark-tests"))
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
