@@ -33,6 +33,10 @@ def get_spark(config: SparkConfig | None = None) -> SparkSession:
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
+    if "PYSPARK_GATEWAY_PORT" in os.environ:
+        # Launched by spark-submit (or a Databricks task): the JVM already holds --master, --conf and the
+        # resources; setting them here would override the submitted ones (e.g. run local[*] on a cluster).
+        return SparkSession.builder.getOrCreate()
     config = config or SparkConfig()
     # Workers must run the interpreter that has our dependencies, not whatever `python3` is on PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
