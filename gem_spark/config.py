@@ -141,6 +141,8 @@ ModelRole = Literal["filter", "teacher", "judge", "synthesizer"]
 
 class StageConfig(StrictModel):
     model: ModelRole
+    # Ask for JSON-schema-constrained output where the stage has a structured variant (select, judge).
+    structured_output: bool = False
     # Source text beyond this many characters is cut (and the row flagged `truncated`).
     max_input_chars: int = Field(default=12_000, ge=100)
 
@@ -170,6 +172,8 @@ class PipelineConfig(StrictModel):
     # An error row is retried until a key has this many error rows for the current fingerprint.
     max_attempts: int = Field(default=3, ge=1)
     min_tool_calls: int = Field(default=1, ge=0)
+    # Rows per Delta commit inside a stage: a crash loses at most one uncommitted chunk.
+    commit_rows: int = Field(default=5000, ge=1)
     # Selection labels outside GEM.md's label sets are recorded invalid; set True to reject such rows.
     reject_invalid_labels: bool = True
 
