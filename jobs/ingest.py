@@ -1,0 +1,11 @@
+"""spark-submit entry point: corpus files of a snapshot -> segments table (+ prefilter scores)."""
+
+import os
+import sys
+
+# Make jobs/_common.py importable wherever this runs (see its docstring).
+sys.path.insert(0, os.path.dirname(os.path.abspath(globals().get("__file__", "_common.py"))))
+from _common import ingest_job  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(ingest_job())
