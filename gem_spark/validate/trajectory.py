@@ -1,0 +1,167 @@
+"""validate_trajectory: every rule of GEM.md's rule-based validation, returning all codes found.
+
+Turn order (GEM.md Stage 3), over the messages after an optional leading system message:
+- a system message is allowed only as the very first message (elsewhere: bad_turn_order);
+- the first non-system message is a user message (else bad_turn_order);
+- user → assistant; tool → assistant or tool (a parallel call's next response);
+- assistant with calls → tool; assistant without calls → user;
+- any other transition is bad_turn_order, except tool → user, reported as tool_followed_by_user;
+- the last message is an assistant message (else not_ending_with_assistant).
+Calls and responses: each tool message must answer an open call of the latest assistant turn
+(tool_call_id of that turn, same tool name), else response_without_call; every call of a turn must be
+answered before the next non-tool message, else call_without_response (a final turn's calls are exempt
+under RuleConfig.allow_trailing_call). A message with empty content and no calls is empty_message.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gem_spark.schema import Message, Tool, Trajectory
+from gem_spark.validate import codes as c
+from gem_spark.validate.content import (
+    arguments_have_placeholder,
+    has_placeholder,
+    is_error_value,
+    is_short_error,
+    load_response,
+    shape,
+)
+from gem_spark.validate.rules import RuleConfig
+from gem_spark.validate.schemas import ArgumentChecker, argument_checker, parameters_problem, schema_key
+
+# OpenAI's function-name rule.
+_TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Allowed successors per role; an assistant is split by whether it made calls.
+_NEXT = {
+    "user": {"assistant"},
+    "tool": {"assistant", "tool"},
+    "assistant+calls": {"tool"},
+    "assistant": {"user"},
+}
+
+
+def tool_codes(tools: list[Tool], found: set[str]) -> dict[str, ArgumentChecker]:
+    """Check the definitions; return argument checkers for the tools whose schema is valid."""
+    checkers: dict[str, ArgumentChecker] = {}
+    seen: set[str] = set()
+    for tool in tools:
+        name = tool.function.name
+        if name in seen:
+            found.add(c.DUPLICATE_TOOL_NAME)
+        seen.add(name)
+        if not _TOOL_NAME.fullmatch(name):
+            found.add(c.TOOL_NAME_INVALID)
+        parameters = tool.function.parameters
+        try:
+            key = schema_key(parameters)
+        except RecursionError:
+            found.add(c.TOOL_SCHEMA_INVALID)
+            continue
+        if not tool.function.description.strip() or parameters_problem(parameters, key) is not None:
+            found.add(c.TOOL_SCHEMA_INVALID)
+            continue
+        checkers.setdefault(name, argument_checker(parameters, key))
+    return checkers
+
+
+def _call_codes(message: Message, checkers: dict[str, ArgumentChecker], names: set[str], found: set[str]) -> None:
+    for call in message.tool_calls:
+        if call.name not in names:
+            found.add(c.UNKNOWN_TOOL_CALLED)
+        checker = checkers.get(call.name)
+        if checker is not None:
+            arguments = call.arguments
+            if not checker.required.issubset(arguments):
+                found.add(c.MISSING_REQUIRED_ARGUMENT)
+            if checker.allowed is not None and not checker.allowed.issuperset(arguments):
+                found.add(c.UNEXPECTED_ARGUMENT)
+            if checker.mismatched(arguments):
+                found.add(c.ARGUMENT_TYPE_MISMATCH)
+        if arguments_have_placeholder(call.arguments):
+            found.add(c.PLACEHOLDER_VALUE)
+
+
+def _response_codes(message: Message, rules: RuleConfig, shapes: dict[str, Any], found: set[str]) -> None:
+    content = message.content
+    is_json, value = load_response(content)
+    if not is_json:
+        if content.strip() and not is_short_error(content, rules.max_error_chars):
+            found.add(c.TOOL_RESPONSE_MALFORMED)
+    elif not is_error_value(value) and message.name is not None:
+        seen = shapes.setdefault(message.name, shape(value))
+        if seen != shape(value):
+            found.add(c.INCONSISTENT_RESPONSE_STRUCTURE)
+    if has_placeholder(content):
+        found.add(c.PLACEHOLDER_VALUE)
+
+
+def _slot(message: Message) -> str:
+    return "assistant+calls" if message.role == "assistant" and message.tool_calls else message.role
+
+
+def _transition_code(previous: Message | None, current: Message) -> str | None:
+    if previous is None:
+        return None if current.role == "user" else c.BAD_TURN_ORDER
+    if current.role in _NEXT[_slot(previous)]:
+        return None
+    if previous.role == "tool" and current.role == "user":
+        return c.TOOL_FOLLOWED_BY_USER
+    return c.BAD_TURN_ORDER
+
+
+def turn_codes(messages: list[Message], rules: RuleConfig, found: set[str]) -> None:
+    if not messages or messages[0].role != "system":
+        if rules.require_system:
+            found.add(c.MISSING_SYSTEM)
+    previous: Message | None = None
+    open_calls: dict[str, str] = {}
+    for index, message in enumerate(messages):
+        role = message.role
+        if role == "system":
+            if index:
+                found.add(c.BAD_TURN_ORDER)
+            continue
+        if not message.tool_calls and not message.content.strip():
+            found.add(c.EMPTY_MESSAGE)
+        if role == "tool":
+            call_id = message.tool_call_id
+            if call_id is not None and open_calls.get(call_id, None) == message.name:
+                del open_calls[call_id]
+            else:
+                found.add(c.RESPONSE_WITHOUT_CALL)
+        elif open_calls:
+            found.add(c.CALL_WITHOUT_RESPONSE)
+        code = _transition_code(previous, message)
+        if code is not None:
+            found.add(code)
+        if role == "assistant":
+            open_calls = {call.id: call.name for call in message.tool_calls}
+            if rules.single_call_per_turn and len(message.tool_calls) > 1:
+                found.add(c.MULTIPLE_CALLS_PER_TURN)
+        previous = message
+    trailing_exempt = rules.allow_trailing_call and previous is not None and previous.role == "assistant"
+    if open_calls and not trailing_exempt:
+        found.add(c.CALL_WITHOUT_RESPONSE)
+    if previous is None or previous.role != "assistant":
+        found.add(c.NOT_ENDING_WITH_ASSISTANT)
+
+
+def validate_trajectory(trajectory: Trajectory, rules: RuleConfig) -> list[str]:
+    """Every rule violation in the trajectory, as sorted unique reason codes (empty: it passes)."""
+    found: set[str] = set(trajectory.issues)
+    checkers = tool_codes(trajectory.tools, found)
+    names = {tool.function.name for tool in trajectory.tools}
+    shapes: dict[str, Any] = {}
+    calls = 0
+    for message in trajectory.messages:
+        if message.tool_calls:
+            calls += len(message.tool_calls)
+            _call_codes(message, checkers, names, found)
+        elif message.role == "tool":
+            _response_codes(message, rules, shapes, found)
+    if calls < rules.min_tool_calls:
+        found.add(c.TOO_FEW_TOOL_CALLS)
+    turn_codes(trajectory.messages, rules, found)
+    return sorted(found - rules.skip)
