@@ -2,6 +2,7 @@
 # spark-submit a gem-spark job to a standalone, YARN or Kubernetes cluster with GPU executors.
 #
 #   deploy/spark-submit/submit.sh --target yarn --config conf/cluster.yaml [options] -- run_pipeline --mode synthesizer
+#   deploy/spark-submit/submit.sh --print-delta-package     # the pinned Delta artifact (used by the Dockerfile)
 #
 # The job is a file of jobs/ (run_pipeline, ingest, select_stage, synthesize, judge, export, report, ...);
 # everything after it is passed to the job. `--dry-run` prints the exact command instead of running it.
@@ -14,6 +15,7 @@ REPO="$(cd "$HERE/../.." && pwd)"
 usage() {
   cat <<'EOF'
 usage: submit.sh --target standalone|yarn|k8s --config FILE [options] -- JOB [job arguments]
+       submit.sh --print-delta-package
 
 cluster
   --target T            standalone | yarn | k8s (required)
@@ -65,6 +67,16 @@ pin() {  # the ==version of a dependency in pyproject.toml
   [[ -n "$version" ]] || die "no '$1==' pin in $REPO/pyproject.toml"
   echo "$version"
 }
+
+delta_package() {
+  # Delta 4.x artifacts carry the Spark minor version: io.delta:delta-spark_<spark major.minor>_<scala>.
+  echo "io.delta:delta-spark_$(pin pyspark | cut -d. -f1,2)_2.13:$(pin delta-spark)"
+}
+
+if [[ "${1:-}" == --print-delta-package ]]; then
+  delta_package
+  exit 0
+fi
 
 target="" master="" deploy_mode="" name="" config="" python_env="" delta="" image=""
 num_executors=2 executor_cores=8 executor_memory=32g executor_overhead=32g driver_memory=8g
@@ -126,11 +138,7 @@ case "$target" in
 esac
 [[ "$deploy_mode" == client || "$deploy_mode" == cluster ]] || die "--deploy-mode must be client or cluster"
 
-spark_minor="$(pin pyspark | cut -d. -f1,2)"
-delta_version="$(pin delta-spark)"
 project_version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$REPO/pyproject.toml" | head -1)"
-# Delta 4.x artifacts carry the Spark minor version: io.delta:delta-spark_<spark major.minor>_<scala>.
-delta_package="io.delta:delta-spark_${spark_minor}_2.13:${delta_version}"
 
 cmd=("${SPARK_SUBMIT:-${SPARK_HOME:+$SPARK_HOME/bin/}spark-submit}"
   --master "$master" --deploy-mode "$deploy_mode" --name "${name:-gem-spark-$job}"
@@ -181,7 +189,7 @@ case "$python_env" in
 esac
 
 case "$delta" in
-  packages) cmd+=(--packages "$delta_package") ;;
+  packages) cmd+=(--packages "$(delta_package)") ;;
   image|none) ;;
   *) die "--delta must be packages, image or none" ;;
 esac
