@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import sys
 import traceback
@@ -32,15 +33,16 @@ EXIT_FAILED = 1
 EXIT_CONFIG = 2
 
 Mode = Literal["teacher", "synthesizer"]
-MODES: tuple[Mode, ...] = ("teacher", "synthesizer")
+# The production path first: it is the default of every job that takes --mode.
+MODES: tuple[Mode, ...] = ("synthesizer", "teacher")
 # Which pipeline mode(s) each LLM stage belongs to; the first one is the default of its job.
 STAGE_MODES: dict[str, tuple[Mode, ...]] = {
-    "select": ("synthesizer", "teacher"),
+    "select": MODES,
     "extract": ("teacher",),
     "generate": ("teacher",),
     "refine": ("teacher",),
     "synthesize": ("synthesizer",),
-    "judge": ("synthesizer", "teacher"),
+    "judge": MODES,
 }
 EXPORT_FORMATS = ("openai", "sharegpt", "synthesizer", "parquet")
 INGEST_FORMATS = ("auto", "parquet", "jsonl", "csv", "text")
@@ -48,9 +50,9 @@ INGEST_FORMATS = ("auto", "parquet", "jsonl", "csv", "text")
 JobBody = Callable[[argparse.Namespace, "GemConfig", "SparkSession"], Any]
 
 
-def job_parser(job: str, description: str) -> argparse.ArgumentParser:
+def job_parser(description: str) -> argparse.ArgumentParser:
     """The arguments every job shares; a job adds its own to the returned parser."""
-    parser = argparse.ArgumentParser(prog=f"{job}.py", description=description)
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--config", required=True, help="YAML config file (conf/cluster.yaml, ...)")
     parser.add_argument(
         "--set",
@@ -120,77 +122,88 @@ def _print_failure(job: str, what: str, exc: BaseException, full: bool) -> None:
     print(f"gem-spark {job}: {what}: {one_line(exc)}", file=sys.stderr)
 
 
-def _pipeline_args(parser: argparse.ArgumentParser) -> None:
+@dataclasses.dataclass(frozen=True)
+class Job:
+    description: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    body: JobBody
+
+
+def _pipeline_args(parser: argparse.ArgumentParser, modes: tuple[Mode, ...] = MODES) -> None:
+    parser.add_argument("--mode", choices=modes, default=modes[0], help="pipeline mode (default: %(default)s)")
     parser.add_argument("--limit", type=int, default=None, help="process at most this many pending rows")
     parser.add_argument("--snapshot", default=None, help="only segments of this corpus snapshot")
 
 
-def pipeline_job(argv: Sequence[str] | None = None) -> int:
-    """All stages of one mode: the teacher path or the production (synthesizer) path."""
-    parser = job_parser("run_pipeline", "Run every stage of a GEM pipeline mode on pending work.")
-    parser.add_argument("--mode", choices=MODES, default="synthesizer")
-    _pipeline_args(parser)
+def _run_pipeline(args: argparse.Namespace, config: GemConfig, spark: SparkSession) -> Any:
+    from gem_spark.pipeline import run_pipeline
 
-    def body(args: argparse.Namespace, config: GemConfig, spark: SparkSession) -> Any:
-        from gem_spark.pipeline import run_pipeline
-
-        return run_pipeline(config, args.mode, limit=args.limit, snapshot=args.snapshot, spark=spark)
-
-    return run_job("run_pipeline", parser, body, argv)
+    return run_pipeline(config, args.mode, limit=args.limit, snapshot=args.snapshot, spark=spark)
 
 
-def stage_job(stage: str, argv: Sequence[str] | None = None) -> int:
-    """One LLM stage (for per-stage tasks in a workflow, or to rerun a single stage)."""
-    modes = STAGE_MODES[stage]
-    parser = job_parser(stage, f"Run the {stage} stage on its pending work.")
-    parser.add_argument("--mode", choices=modes, default=modes[0], help="pipeline mode whose input it reads")
-    _pipeline_args(parser)
+def _run_stage(stage: str, args: argparse.Namespace, config: GemConfig, spark: SparkSession) -> Any:
+    from gem_spark.pipeline import run_pipeline
 
-    def body(args: argparse.Namespace, config: GemConfig, spark: SparkSession) -> Any:
-        from gem_spark.pipeline import run_pipeline
-
-        return run_pipeline(
-            config, args.mode, stages=[stage], limit=args.limit, snapshot=args.snapshot, spark=spark
-        )
-
-    return run_job(stage, parser, body, argv)
+    return run_pipeline(config, args.mode, stages=[stage], limit=args.limit, snapshot=args.snapshot, spark=spark)
 
 
-def ingest_job(argv: Sequence[str] | None = None) -> int:
-    parser = job_parser("ingest", "Read corpus files into the segments table (bad records to quarantine).")
+def _ingest_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", dest="inputs", action="append", required=True, help="file, folder or glob")
     parser.add_argument("--snapshot", required=True, help="corpus snapshot name, e.g. CC-MAIN-2025-08")
     parser.add_argument("--format", choices=INGEST_FORMATS, default=None, help="default: ingest.format")
 
-    def body(args: argparse.Namespace, config: GemConfig, spark: SparkSession) -> Any:
-        from gem_spark.stages.ingest import run_ingest
 
-        fmt = None if args.format in (None, "auto") else args.format
-        return run_ingest(config, args.inputs, args.snapshot, fmt=fmt, spark=spark)
+def _run_ingest(args: argparse.Namespace, config: GemConfig, spark: SparkSession) -> Any:
+    from gem_spark.stages.ingest import run_ingest
 
-    return run_job("ingest", parser, body, argv)
+    fmt = None if args.format in (None, "auto") else args.format
+    return run_ingest(config, args.inputs, args.snapshot, fmt=fmt, spark=spark)
 
 
-def export_job(argv: Sequence[str] | None = None) -> int:
-    parser = job_parser("export", "Write accepted trajectories as SFT data files.")
+def _export_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=EXPORT_FORMATS, required=True)
     parser.add_argument("--out", required=True, help="output folder (local path, URI or UC volume)")
 
-    def body(args: argparse.Namespace, config: GemConfig, spark: SparkSession) -> Any:
-        from gem_spark.export import run_export
 
-        return run_export(config, args.format, args.out, spark=spark)
+def _run_export(args: argparse.Namespace, config: GemConfig, spark: SparkSession) -> Any:
+    from gem_spark.export import run_export
 
-    return run_job("export", parser, body, argv)
+    return run_export(config, args.format, args.out, spark=spark)
 
 
-def report_job(argv: Sequence[str] | None = None) -> int:
-    parser = job_parser("report", "Build the run report (counts, reasons, tokens, cost).")
+def _report_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, help="output folder (default: report.out of the config)")
 
-    def body(args: argparse.Namespace, config: GemConfig, spark: SparkSession) -> Any:
-        from gem_spark.report import build_report
 
-        return build_report(config, args.out or config.report.out, spark=spark)
+def _run_report(args: argparse.Namespace, config: GemConfig, spark: SparkSession) -> Any:
+    from gem_spark.report import build_report
 
-    return run_job("report", parser, body, argv)
+    return build_report(config, args.out or config.report.out, spark=spark)
+
+
+JOBS: dict[str, Job] = {
+    "run_pipeline": Job("Run every stage of a GEM pipeline mode on pending work.", _pipeline_args, _run_pipeline),
+    "ingest": Job("Read corpus files into the segments table (bad records to quarantine).", _ingest_args, _run_ingest),
+    **{
+        stage: Job(
+            f"Run the {stage} stage on its pending work.",
+            functools.partial(_pipeline_args, modes=modes),
+            functools.partial(_run_stage, stage),
+        )
+        for stage, modes in STAGE_MODES.items()
+    },
+    "export": Job("Write accepted trajectories as SFT data files.", _export_args, _run_export),
+    "report": Job("Build the run report (counts, reasons, tokens, cost).", _report_args, _run_report),
+}
+
+
+def parser_for(name: str) -> argparse.ArgumentParser:
+    job = JOBS[name]
+    parser = job_parser(job.description)
+    job.add_arguments(parser)
+    return parser
+
+
+def main(name: str, argv: Sequence[str] | None = None) -> int:
+    """Entry point of every jobs/*.py file."""
+    return run_job(name, parser_for(name), JOBS[name].body, argv)
