@@ -30,6 +30,8 @@ from typing import Any
 import jinja2
 from jinja2 import meta, nodes
 
+from gem_spark.schema.labels import DOMAINS, PLATFORMS, TASKS
+
 PROMPTS_DIR_ENV = "GEM_PROMPTS_DIR"
 DEFAULT_PROMPTS_DIR = Path(__file__).parent / "prompt_templates"
 TEMPLATE_SUFFIX = ".j2"
@@ -38,29 +40,9 @@ MESSAGE_BLOCKS = ("system", "user")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _DECLARATION = re.compile(r"\{#-?\s*variables:(?P<names>[^#]*?)-?#\}")
 
-# GEM Stage 1 label sets, spelled exactly as the method defines them.
-PLATFORM_LABELS: tuple[str, ...] = ("operator", "computer", "phone", "machine", "other")
-DOMAIN_LABELS: tuple[str, ...] = (
-    "adult", "arts_and_entertainment", "autos_and_vehicles", "beauty_and_fitness", "books_and_literature",
-    "business_and_industrial", "computers_and_electronics", "finance", "food_and_drink", "games", "health",
-    "hobbies_and_leisure", "home_and_garden", "internet_and_telecom", "jobs_and_education",
-    "law_and_government", "news", "online_communities", "people_and_society", "pets_and_animals",
-    "real_estate", "science", "sensitive_subjects", "shopping", "sports", "travel_and_transportation",
-)  # fmt: skip
-TASK_LABELS: tuple[str, ...] = (
-    "databases", "multimedia_processing", "cloud_platforms", "calendar_management", "cryptocurrency",
-    "location_services", "communication", "search", "file_systems", "web_scraping", "ecommerce_and_retail",
-    "customer_data_platforms", "developer_tools", "virtualization", "version_control", "research_and_data",
-    "aigc", "travel_and_transportation", "note_taking", "language_translation", "rag_systems",
-    "security_and_iam", "social_media", "monitoring", "weather_services", "customer_support", "blockchain",
-    "knowledge_and_memory", "financial_trading", "marketing", "enterprise_business_intelligence",
-    "transportation_logistics", "iphone_android", "smart_home", "education_elearning", "robot_control",
-    "website_control", "gaming_entertainment",
-)  # fmt: skip
-
-# Response schema for `select_json`. Two shapes: a bare "no", or a "yes" that must carry all four labels
-# from the label sets. `anyOf` and `const` rather than `oneOf`/`if`: guided-decoding backends
-# (xgrammar, llguidance) support the former; properties are listed in the order the model should write.
+# Response schema for `select_json`. Two shapes: a bare "no", or a "yes" that must carry a summary and a
+# label from each of GEM.md's label sets. `anyOf` and `const` rather than `oneOf`/`if`: guided-decoding
+# backends (xgrammar, llguidance) support the former. Properties are in the order the model should write.
 SELECT_JSON_SCHEMA: dict[str, Any] = {
     "title": "Selection",
     "anyOf": [
@@ -75,9 +57,9 @@ SELECT_JSON_SCHEMA: dict[str, Any] = {
             "properties": {
                 "multi_step": {"const": True},
                 "summary": {"type": "string", "minLength": 1},
-                "domain": {"type": "string", "enum": list(DOMAIN_LABELS)},
-                "platform": {"type": "string", "enum": list(PLATFORM_LABELS)},
-                "task": {"type": "string", "enum": list(TASK_LABELS)},
+                "domain": {"type": "string", "enum": sorted(DOMAINS)},
+                "platform": {"type": "string", "enum": sorted(PLATFORMS)},
+                "task": {"type": "string", "enum": sorted(TASKS)},
             },
             "required": ["multi_step", "summary", "domain", "platform", "task"],
             "additionalProperties": False,
