@@ -4,7 +4,10 @@ Accepted shapes: the OpenAI wrapper `{"type": "function", "function": {...}}` or
 description, parameters}`, with the schema under `parameters`, `inputSchema` (MCP) or `input_schema`.
 Normalisations, each recorded by name: Python-style type names ("dict", "str", "List[str]",
 "int, optional") → JSON Schema types (`schema_type_alias`); a function-level `required` list moved into
-the schema (`required_moved`); a missing schema → an empty object schema (`parameters_defaulted`).
+the schema (`required_moved`); a missing schema → an empty object schema (`parameters_defaulted`); a bare
+map of parameter name → schema without the object wrapper (xLAM / APIGen style) → `{"type": "object",
+"properties": …}` where a parameter is required unless it says ", optional" or has a default
+(`parameters_wrapped`).
 A schema with types we do not know is left as written, so the validator reports it.
 """
 
@@ -20,6 +23,7 @@ from gem_spark.schema import Tool
 SCHEMA_TYPE_ALIAS = "schema_type_alias"
 REQUIRED_MOVED = "required_moved"
 PARAMETERS_DEFAULTED = "parameters_defaulted"
+PARAMETERS_WRAPPED = "parameters_wrapped"
 
 _SCHEMA_KEYS = ("parameters", "inputSchema", "input_schema")
 _TYPE_ALIASES = {
@@ -85,6 +89,16 @@ def _normalize_schema(schema: Any, repairs: set[str]) -> None:
         _normalize_schema(schema.get(key), repairs)
 
 
+def _wrap_bare_properties(schema: dict[str, Any], repairs: set[str]) -> dict[str, Any]:
+    if not schema or "type" in schema or "properties" in schema:
+        return schema
+    if not all(isinstance(sub, dict) and "type" in sub for sub in schema.values()):
+        return schema
+    repairs.add(PARAMETERS_WRAPPED)
+    required = [name for name, sub in schema.items() if "default" not in sub]
+    return {"type": "object", "properties": schema, "required": required}
+
+
 def _function_body(raw: Any) -> dict[str, Any] | None:
     if not isinstance(raw, dict):
         return None
@@ -107,7 +121,7 @@ def normalize_tool(raw: Any, repairs: set[str]) -> Tool | ParseFailure:
         schema = {"type": "object", "properties": {}}
     if not isinstance(schema, dict):
         return ParseFailure(TOOL_INVALID, f"tool {name!r}: schema is a {type(schema).__name__}, not an object")
-    schema = copy.deepcopy(schema)
+    schema = _wrap_bare_properties(copy.deepcopy(schema), repairs)
     outer_required = body.get("required")
     if isinstance(outer_required, list) and "required" not in schema:
         schema["required"] = outer_required

@@ -14,15 +14,15 @@ makes the content unreadable (a `<func>` body that is not a call) is a ParseFail
 from __future__ import annotations
 
 import re
-from collections import deque
-from dataclasses import dataclass, field
+from typing import Any
 
+from gem_spark.parse.builder import TrajectoryBuilder
 from gem_spark.parse.calls import read_call
 from gem_spark.parse.failure import MISSING_TAG, NO_MESSAGES, ParseFailure
 from gem_spark.parse.jsonload import load_json
 from gem_spark.parse.text import find_tag, prepare, tag_pattern
 from gem_spark.parse.tools import normalize_tools
-from gem_spark.schema import Message, Tool, ToolCall, Trajectory
+from gem_spark.schema import Tool, Trajectory
 
 UNCLOSED_TAG = "unclosed_tag"
 CODE_FENCE = "tool_content_fence"
@@ -33,16 +33,7 @@ _TOOLSETS = tag_pattern("toolsets")
 _WRAPPING_FENCE = re.compile(r"^```[\w+-]*\s*\n?(.*?)\n?\s*```$", re.DOTALL)
 
 
-@dataclass
-class _State:
-    messages: list[Message] = field(default_factory=list)
-    issues: set[str] = field(default_factory=set)
-    repairs: set[str] = field(default_factory=set)
-    pending: deque[ToolCall] = field(default_factory=deque)
-    next_call: int = 0
-
-
-def _role_spans(body: str, state: _State) -> list[tuple[str, str]]:
+def _role_spans(body: str, state: TrajectoryBuilder) -> list[tuple[str, str]]:
     """(role, inner text) in order; mismatched tags are noted and their text kept."""
     spans: list[tuple[str, str]] = []
     current: tuple[str, int] | None = None
@@ -65,7 +56,7 @@ def _role_spans(body: str, state: _State) -> list[tuple[str, str]]:
     return spans
 
 
-def _func_bodies(content: str, state: _State) -> tuple[str, list[str]]:
+def _func_bodies(content: str, state: TrajectoryBuilder) -> tuple[str, list[str]]:
     """Split assistant text from its `<func>` bodies (an unclosed last one runs to the end)."""
     text_parts: list[str] = []
     bodies: list[str] = []
@@ -92,57 +83,45 @@ def _func_bodies(content: str, state: _State) -> tuple[str, list[str]]:
     return "".join(text_parts).strip(), bodies
 
 
-def _assistant(content: str, state: _State) -> Message | ParseFailure:
+def _assistant(content: str, state: TrajectoryBuilder) -> ParseFailure | None:
     text, bodies = _func_bodies(content, state)
-    calls = []
-    for body in bodies:
+    calls: list[tuple[str, dict[str, Any], str | None]] = []
+    for index, body in enumerate(bodies):
         loaded = load_json(body)
         if isinstance(loaded, ParseFailure):
-            return loaded.with_context(f"<func> {state.next_call}")
+            return loaded.with_context(f"<func> {index} of assistant turn {len(state.messages)}")
         state.repairs.update(loaded[1])
         call = read_call(loaded[0], state.repairs)
         if isinstance(call, ParseFailure):
-            return call.with_context(f"<func> {state.next_call}")
-        calls.append(ToolCall(id=f"call_{state.next_call}", name=call[0], arguments=call[1]))
-        state.next_call += 1
-    state.pending = deque(calls)
-    return Message(role="assistant", content=text, tool_calls=calls)
+            return call.with_context(f"<func> {index} of assistant turn {len(state.messages)}")
+        calls.append((call[0], call[1], None))
+    state.assistant(text, calls)
+    return None
 
 
-def _tool(content: str, state: _State) -> Message:
+def _tool_content(content: str, state: TrajectoryBuilder) -> str:
     fenced = _WRAPPING_FENCE.match(content)
     if fenced:
-        content = fenced.group(1).strip()
         state.repairs.add(CODE_FENCE)
-    if not state.pending:
-        return Message(role="tool", content=content)
-    call = state.pending.popleft()
-    return Message(role="tool", content=content, tool_call_id=call.id, name=call.name)
+        return fenced.group(1).strip()
+    return content
 
 
 def _build(body: str, tools: list[Tool], stage: str | None, repairs: list[str]) -> Trajectory | ParseFailure:
-    state = _State(repairs=set(repairs))
+    state = TrajectoryBuilder()
     for role, inner in _role_spans(body, state):
         content = inner.strip()
         if role == "assistant":
-            message = _assistant(content, state)
-            if isinstance(message, ParseFailure):
-                return message
+            failure = _assistant(content, state)
+            if failure is not None:
+                return failure
         elif role == "tool":
-            message = _tool(content, state)
+            state.tool(_tool_content(content, state))
         else:
-            state.pending.clear()
-            message = Message(role=role, content=content)
-        state.messages.append(message)
+            state.text(role, content)
     if not state.messages:
         return ParseFailure(NO_MESSAGES, "no <system>/<user>/<assistant>/<tool> tags")
-    return Trajectory(
-        tools=tools,
-        messages=state.messages,
-        stage=stage,
-        issues=sorted(state.issues),
-        repairs=sorted(state.repairs),
-    )
+    return state.build(tools, stage, repairs)
 
 
 def parse_trajectory(text: object, tools: list[Tool], stage: str | None = "generate") -> Trajectory | ParseFailure:
