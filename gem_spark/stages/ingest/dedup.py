@@ -1,0 +1,74 @@
+"""Which segment and quarantine rows are new: exact dedup within the batch and against the table.
+
+The existing table is read at a pinned version, so re-evaluating these DataFrames after the append
+(Spark is lazy) still yields the same rows instead of an empty set.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pyspark.sql import functions as F
+
+from gem_spark.stages.ingest.units import QUARANTINE, SEGMENT
+from gem_spark.tables.schemas import QUARANTINE as QUARANTINE_SCHEMA
+from gem_spark.tables.schemas import SEGMENTS as SEGMENTS_SCHEMA
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame
+
+OK, REJECTED = "ok", "rejected"
+
+
+def _bookkeeping(fingerprint: str, run_id: str, status: str, reason: Column) -> dict[str, Column]:
+    return {
+        "fingerprint": F.lit(fingerprint),
+        "run_id": F.lit(run_id),
+        "status": F.lit(status),
+        "reason": reason,
+        "created_at": F.current_timestamp(),
+    }
+
+
+def new_segments(
+    rows: DataFrame, existing: DataFrame, snapshot: str, fingerprint: str, run_id: str
+) -> DataFrame:
+    """Segments whose id is neither in `existing` (segment_id column) nor earlier in this batch.
+
+    Among equal segments of one batch the first by (source, record, position) wins, so the stored
+    doc_id does not depend on partitioning.
+    """
+    payload = [
+        name
+        for name in SEGMENTS_SCHEMA.names
+        if name in rows.columns and name not in {"segment_id", "reason"}
+    ]
+    order = F.struct("source", "record_index", "position")
+    first = (
+        rows.filter(F.col("kind") == SEGMENT)
+        .groupBy("segment_id")
+        .agg(F.min_by(F.struct(*payload), order).alias("row"))
+        .select("segment_id", "row.*")
+    )
+    fresh = first.join(existing.select("segment_id"), "segment_id", "left_anti")
+    columns = _bookkeeping(fingerprint, run_id, OK, F.lit(None).cast("string")) | {
+        "snapshot": F.lit(snapshot)
+    }
+    return fresh.withColumns(columns).select(*SEGMENTS_SCHEMA.names)
+
+
+def quarantine_id() -> Column:
+    """A quarantined record's key: its file, its place in the file and its reason."""
+    return F.sha2(F.concat_ws("\u0000", "source", "record_ref", "reason"), 256)
+
+
+def new_quarantine(
+    rows: DataFrame, existing: DataFrame, snapshot: str, fingerprint: str, run_id: str
+) -> DataFrame:
+    """Quarantine rows not yet in `existing` (quarantine_id column): a rerun does not repeat them."""
+    bad = rows.filter(F.col("kind") == QUARANTINE).withColumn("quarantine_id", quarantine_id())
+    fresh = bad.dropDuplicates(["quarantine_id"]).join(
+        existing.select("quarantine_id"), "quarantine_id", "left_anti"
+    )
+    columns = _bookkeeping(fingerprint, run_id, REJECTED, F.col("reason")) | {"snapshot": F.lit(snapshot)}
+    return fresh.withColumns(columns).select(*QUARANTINE_SCHEMA.names)

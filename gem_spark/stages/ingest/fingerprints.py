@@ -1,0 +1,45 @@
+"""Fingerprints of ingest's outputs: a hash of the code and settings that decide them.
+
+Code is versioned by content: the bytes of the modules that compute a row go into its fingerprint, so
+changing the scorer re-scores every segment on the next run, and nothing else does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from types import ModuleType
+
+from gem_spark.config import IngestConfig
+from gem_spark.text import hashing, normalize, segment
+from gem_spark.text import prefilter as prefilter_code
+
+
+def _digest(parts: dict[str, object]) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def code_version(*modules: ModuleType) -> str:
+    """Hash of the source files of `modules`."""
+    sha = hashlib.sha256()
+    for module in modules:
+        sha.update(Path(str(module.__file__)).read_bytes())
+    return sha.hexdigest()[:16]
+
+
+def segments_fingerprint(config: IngestConfig) -> str:
+    """What decides a segment row: normalisation, segmentation and hashing code, and the size limits."""
+    return _digest(
+        {
+            "code": code_version(normalize, segment, hashing),
+            "min_segment_chars": config.min_segment_chars,
+            "max_segment_chars": config.max_segment_chars,
+            "max_document_chars": config.max_document_chars,
+        }
+    )
+
+
+def prefilter_fingerprint(threshold: float) -> str:
+    """What decides a prefilter row: the scorer's code and the threshold."""
+    return _digest({"code": code_version(prefilter_code), "threshold": threshold})

@@ -1,0 +1,199 @@
+"""`run_ingest`: files → segments (deduplicated) + quarantine + prefilter rows, recorded in `runs`.
+
+Stages as recorded in the runs table:
+- `ingest`: documents in → segmented (ok) or quarantined (rejected; `processing_error` rows count as
+  error). Documents in is counted independently by the readers, and the run fails if the two sides
+  disagree: nothing may vanish.
+- `dedup`: segments produced → new (ok) or already known (rejected).
+- `prefilter`: pending segments → ok or rejected (`prefilter_low_score`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pyspark import StorageLevel
+from pyspark.sql import functions as F
+
+from gem_spark.session import get_spark
+from gem_spark.stages.ingest.dedup import new_quarantine, new_segments
+from gem_spark.stages.ingest.fingerprints import prefilter_fingerprint, segments_fingerprint
+from gem_spark.stages.ingest.inputs import InputFile, expand_inputs, split_inputs
+from gem_spark.stages.ingest.prefilter_step import PREFILTER_TABLE, score_and_append, unscored
+from gem_spark.stages.ingest.quarantine import PROCESSING_ERROR
+from gem_spark.stages.ingest.spark_read import read_rows
+from gem_spark.stages.ingest.units import QUARANTINE, SEGMENT, UNIT
+from gem_spark.tables import open_store
+from gem_spark.tables.runs import RunRecorder, StageCounts
+from gem_spark.tables.schemas import TABLE_SCHEMAS
+from gem_spark.tables.store import CommitId
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from gem_spark.config import GemConfig
+    from gem_spark.tables.store import TableStore
+
+SEGMENTS_TABLE, QUARANTINE_TABLE = "segments", "quarantine"
+
+log = logging.getLogger(__name__)
+
+
+class AccountingError(RuntimeError):
+    """Documents in != documents segmented + documents quarantined (a bug: something vanished)."""
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    run_id: str
+    snapshot: str
+    documents_in: int
+    documents_segmented: int
+    documents_quarantined: int
+    segments_produced: int
+    segments_new: int
+    quarantine_rows_new: int
+    prefilter_ok: int
+    prefilter_rejected: int
+    stages: tuple[StageCounts, ...]
+
+    def describe(self) -> str:
+        return (
+            f"{self.documents_in} documents in: {self.documents_segmented} segmented, "
+            f"{self.documents_quarantined} quarantined; {self.segments_new} new of {self.segments_produced} "
+            f"segments; prefilter ok {self.prefilter_ok}, rejected {self.prefilter_rejected}"
+        )
+
+
+@dataclass(frozen=True)
+class _DocumentCounts:
+    documents_in: int
+    segmented: int
+    quarantined: int
+    errors: int
+    segments: int
+
+
+def _count_documents(rows: DataFrame) -> _DocumentCounts:
+    kind = F.col("kind")
+    totals = rows.agg(
+        F.coalesce(F.sum(F.when(kind == UNIT, F.col("n_records"))), F.lit(0)).alias("documents_in"),
+        F.count(F.when((kind == SEGMENT) & (F.col("position") == 0), True)).alias("segmented"),
+        F.count(F.when(kind == QUARANTINE, True)).alias("quarantined"),
+        F.count(F.when((kind == QUARANTINE) & (F.col("reason") == PROCESSING_ERROR), True)).alias("errors"),
+        F.count(F.when(kind == SEGMENT, True)).alias("segments"),
+    ).first()
+    counts = _DocumentCounts(**totals.asDict())
+    if counts.documents_in != counts.segmented + counts.quarantined:
+        msg = (
+            f"{counts.documents_in} documents in but {counts.segmented} segmented + "
+            f"{counts.quarantined} quarantined"
+        )
+        raise AccountingError(msg)
+    return counts
+
+
+def _append_new(store: TableStore, table: str, rows: DataFrame, commit: CommitId) -> tuple[DataFrame, int]:
+    """Append `rows` (deduplicated against a pinned table version); return them persisted, and how many.
+
+    The caller unpersists them when done.
+    """
+    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
+    count = rows.count()
+    if count:
+        store.append(table, rows, commit)
+    return rows, count
+
+
+def run_ingest(
+    config: GemConfig,
+    inputs: list[str],
+    snapshot: str,
+    fmt: str | None = None,
+    spark: SparkSession | None = None,
+) -> IngestSummary:
+    """Ingest `inputs` as snapshot `snapshot`; raises IngestInputError when an input names no file."""
+    files = expand_inputs(inputs, fmt or config.ingest.format)
+    spark = spark or get_spark(config.spark)
+    store = open_store(config.tables, spark)
+    for table in (SEGMENTS_TABLE, QUARANTINE_TABLE, PREFILTER_TABLE):
+        store.ensure(table, TABLE_SCHEMAS[table])
+    with RunRecorder(spark, store, config, "ingest", snapshot, split_inputs(inputs)) as run:
+        summary = _ingest(spark, store, config, files, snapshot, run)
+        run.message = summary.describe()
+    log.info("ingest %s: %s", summary.run_id, summary.describe())
+    return summary
+
+
+def _ingest(
+    spark: SparkSession,
+    store: TableStore,
+    config: GemConfig,
+    files: list[InputFile],
+    snapshot: str,
+    run: RunRecorder,
+) -> IngestSummary:
+    started = time.monotonic()
+    log.info("ingest: reading %d file(s) as snapshot %s", len(files), snapshot)
+    rows = read_rows(spark, files, config.ingest).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        docs = _count_documents(rows)
+        run.record(
+            StageCounts("ingest", docs.documents_in, docs.segmented, docs.quarantined - docs.errors, docs.errors,
+                        time.monotonic() - started)
+        )  # fmt: skip
+
+        started = time.monotonic()
+        fingerprint = segments_fingerprint(config.ingest)
+        commit = CommitId(f"{run.run_id}:ingest", 0)
+        # Pin the versions we dedup against: the appends below must not change what these reads see.
+        stored_segments = store.read(SEGMENTS_TABLE, version=store.version(SEGMENTS_TABLE))
+        stored_quarantine = store.read(QUARANTINE_TABLE, version=store.version(QUARANTINE_TABLE))
+        fresh, segments_new = _append_new(
+            store,
+            SEGMENTS_TABLE,
+            new_segments(rows, stored_segments, snapshot, fingerprint, run.run_id),
+            commit,
+        )
+        bad, quarantine_new = _append_new(
+            store,
+            QUARANTINE_TABLE,
+            new_quarantine(rows, stored_quarantine, snapshot, fingerprint, run.run_id),
+            commit,
+        )
+        bad.unpersist()
+        run.record(
+            StageCounts("dedup", docs.segments, segments_new, docs.segments - segments_new, 0,
+                        time.monotonic() - started)
+        )  # fmt: skip
+
+        started = time.monotonic()
+        threshold = config.prefilter.threshold
+        pending = fresh.select("segment_id", "text").unionByName(
+            unscored(stored_segments, store, prefilter_fingerprint(threshold))
+        )
+        by_status = score_and_append(pending, store, threshold, run.run_id)
+        fresh.unpersist()
+        scored = sum(by_status.values())
+        run.record(
+            StageCounts("prefilter", scored, by_status.get("ok", 0), by_status.get("rejected", 0),
+                        by_status.get("error", 0), time.monotonic() - started)
+        )  # fmt: skip
+    finally:
+        rows.unpersist()
+    return IngestSummary(
+        run_id=run.run_id,
+        snapshot=snapshot,
+        documents_in=docs.documents_in,
+        documents_segmented=docs.segmented,
+        documents_quarantined=docs.quarantined,
+        segments_produced=docs.segments,
+        segments_new=segments_new,
+        quarantine_rows_new=quarantine_new,
+        prefilter_ok=by_status.get("ok", 0),
+        prefilter_rejected=by_status.get("rejected", 0),
+        stages=tuple(run.stages),
+    )

@@ -1,0 +1,150 @@
+"""The executor side of ingest: units (file parts) in, Arrow batches of segment / quarantine rows out.
+
+Every unit also emits one `unit` row holding how many records it read, so the driver can check that
+documents in = documents segmented + documents quarantined from an independent count. A file that
+fails part-way keeps the records read before the failure and adds one quarantine row for the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import pyarrow as pa
+
+from gem_spark.config import IngestConfig
+from gem_spark.stages.ingest.documents import fallback_doc_id, segment_record
+from gem_spark.stages.ingest.quarantine import (
+    PROCESSING_ERROR,
+    Rejection,
+    describe,
+    preview,
+    reason_for_file_error,
+)
+from gem_spark.stages.ingest.readers import BadRecord, RawRecord, Unit, plan_units, read_unit
+
+SEGMENT, QUARANTINE, UNIT = "segment", "quarantine", "unit"
+
+FILE_SCHEMA = pa.schema([("path", pa.string()), ("fmt", pa.string()), ("compression", pa.string())])
+UNIT_SCHEMA = FILE_SCHEMA.append(pa.field("part", pa.int32()))
+ROW_SCHEMA = pa.schema(
+    [
+        ("kind", pa.string()),
+        ("source", pa.string()),
+        ("record_ref", pa.string()),
+        ("record_index", pa.int64()),
+        ("doc_id", pa.string()),
+        ("url", pa.string()),
+        ("dump", pa.string()),
+        ("segment_id", pa.string()),
+        ("position", pa.int32()),
+        ("start", pa.int32()),
+        ("end", pa.int32()),
+        ("text", pa.string()),
+        ("n_chars", pa.int32()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),
+        ("raw_preview", pa.string()),
+        ("n_records", pa.int64()),
+    ]
+)
+# Flush a batch at this many rows or this much segment text, whichever comes first.
+_BATCH_ROWS = 4096
+_BATCH_CHARS = 16 << 20
+
+
+class _Rows:
+    """Column buffers for ROW_SCHEMA, flushed as Arrow record batches."""
+
+    def __init__(self) -> None:
+        self._columns: dict[str, list[object]] = {}
+        self._chars = 0
+        self._clear()
+
+    def _clear(self) -> None:
+        self._columns = {name: [] for name in ROW_SCHEMA.names}
+        self._chars = 0
+
+    def __len__(self) -> int:
+        return len(self._columns["kind"])
+
+    def full(self) -> bool:
+        return len(self) >= _BATCH_ROWS or self._chars >= _BATCH_CHARS
+
+    def add(self, **values: object) -> None:
+        for name, column in self._columns.items():
+            column.append(values.get(name))
+        text = values.get("text")
+        self._chars += len(text) if isinstance(text, str) else 0
+
+    def flush(self) -> pa.RecordBatch:
+        batch = pa.RecordBatch.from_pydict(self._columns, schema=ROW_SCHEMA)
+        self._clear()
+        return batch
+
+
+def _add_record(rows: _Rows, unit: Unit, item: RawRecord | BadRecord, config: IngestConfig) -> None:
+    where = {"source": unit.path, "record_ref": item.ref, "record_index": item.index}
+    if isinstance(item, BadRecord):
+        rows.add(kind=QUARANTINE, **where, reason=item.reason, detail=item.detail,
+                 raw_preview=preview(item.raw, config.raw_preview_chars))  # fmt: skip
+        return
+    try:
+        result = segment_record(item, config)
+    except Exception as error:  # noqa: BLE001 - one bad record must never fail the task
+        result = Rejection(PROCESSING_ERROR, describe(error), preview(item.text, config.raw_preview_chars))
+    if isinstance(result, Rejection):
+        rows.add(kind=QUARANTINE, **where, doc_id=item.doc_id, url=item.url, reason=result.reason,
+                 detail=result.detail, raw_preview=result.raw_preview)  # fmt: skip
+        return
+    doc_id = item.doc_id or fallback_doc_id(unit.path, item.ref)
+    for row in result:
+        segment = row.segment
+        rows.add(kind=SEGMENT, **where, doc_id=doc_id, url=item.url, dump=item.dump, segment_id=row.segment_id,
+                 position=segment.position, start=segment.start, end=segment.end, text=segment.text,
+                 n_chars=len(segment.text))  # fmt: skip
+
+
+def ingest_units(units: Iterable[Unit], config: IngestConfig) -> Iterator[pa.RecordBatch]:
+    """Read, check, normalise and segment every record of `units`; never raises for bad input."""
+    rows = _Rows()
+    for unit in units:
+        n_records = 0
+        try:
+            for item in read_unit(unit, config):
+                n_records += 1
+                _add_record(rows, unit, item, config)
+                if rows.full():
+                    yield rows.flush()
+        except Exception as error:  # noqa: BLE001 - classified by type in reason_for_file_error
+            # The rest of the file counts as one quarantined record, named after the unit.
+            ref = f"part:{unit.part}" if n_records == 0 else f"part:{unit.part}:after:{n_records}"
+            n_records += 1
+            rows.add(kind=QUARANTINE, source=unit.path, record_ref=ref, record_index=-1,
+                     reason=reason_for_file_error(error), detail=describe(error), raw_preview="")  # fmt: skip
+        rows.add(kind=UNIT, source=unit.path, record_ref=f"part:{unit.part}", n_records=n_records)
+    if len(rows):
+        yield rows.flush()
+
+
+def _rows_of(batches: Iterable[pa.RecordBatch]) -> Iterator[dict[str, object]]:
+    for batch in batches:
+        yield from batch.to_pylist()
+
+
+def ingest_batches(batches: Iterable[pa.RecordBatch], config: IngestConfig) -> Iterator[pa.RecordBatch]:
+    """mapInArrow body: UNIT_SCHEMA batches in, ROW_SCHEMA batches out."""
+    units = (Unit(row["path"], row["fmt"], row["compression"], row["part"]) for row in _rows_of(batches))
+    return ingest_units(units, config)
+
+
+def plan_batches(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """mapInArrow body: FILE_SCHEMA batches in, UNIT_SCHEMA batches out (Parquet split by row group)."""
+    for row in _rows_of(batches):
+        units = plan_units(row["path"], row["fmt"], row["compression"])
+        columns = {
+            "path": [unit.path for unit in units],
+            "fmt": [unit.fmt for unit in units],
+            "compression": [unit.compression for unit in units],
+            "part": [unit.part for unit in units],
+        }
+        yield pa.RecordBatch.from_pydict(columns, schema=UNIT_SCHEMA)

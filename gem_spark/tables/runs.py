@@ -1,0 +1,137 @@
+"""The `runs` table: one `running` row when a run starts, one `finished` or `failed` row when it ends.
+
+Readers take the latest row per run_id (`read_runs`), so a run that was killed stays visible as
+`running` with its start time, config fingerprint and inputs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from typing_extensions import Self
+
+from gem_spark.tables.latest import latest_rows
+from gem_spark.tables.schemas import RUNS
+from gem_spark.tables.store import CommitId
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from gem_spark.config import GemConfig
+    from gem_spark.tables.store import TableStore
+
+RUNS_TABLE = "runs"
+RUNNING, FINISHED, FAILED = "running", "finished", "failed"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StageCounts:
+    """What one stage of a run did: rows in, and how they came out (ok + rejected + error = in)."""
+
+    stage: str
+    n_in: int
+    n_ok: int
+    n_rejected: int
+    n_error: int
+    duration_s: float
+
+
+def new_run_id() -> str:
+    """Time-sortable and unique: `20261121T112233Z-<12 hex>`."""
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:12]}"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+class RunRecorder:
+    """Context manager around one run: writes the start row on enter and the end row on exit.
+
+    An exception inside the block is recorded (status `failed`, reason = exception type, message =
+    its first line) and then propagates.
+    """
+
+    def __init__(
+        self,
+        spark: SparkSession,
+        store: TableStore,
+        config: GemConfig,
+        command: str,
+        snapshot: str | None = None,
+        inputs: list[str] | None = None,
+    ) -> None:
+        self.run_id = new_run_id()
+        self._spark = spark
+        self._store = store
+        self._fingerprint = config.fingerprint()
+        self._command = command
+        self._snapshot = snapshot
+        self._inputs = list(inputs or [])
+        self._stages: list[StageCounts] = []
+        self._started_at = datetime.now(timezone.utc)
+        self._started_clock = time.monotonic()
+        self.message: str | None = None
+
+    @property
+    def stages(self) -> list[StageCounts]:
+        return list(self._stages)
+
+    def record(self, counts: StageCounts) -> None:
+        """Keep a stage's counts for the end row and log them."""
+        self._stages.append(counts)
+        log.info(
+            "run %s stage %s: in=%d ok=%d rejected=%d error=%d in %.1fs",
+            self.run_id, counts.stage, counts.n_in, counts.n_ok, counts.n_rejected, counts.n_error,
+            counts.duration_s,
+        )  # fmt: skip
+
+    def __enter__(self) -> Self:
+        self._store.ensure(RUNS_TABLE, RUNS)
+        self._write(RUNNING, reason=None, ended=False, version=0)
+        log.info("run %s started: %s (config %s)", self.run_id, self._command, self._fingerprint)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if error is None:
+            self._write(FINISHED, reason=None, ended=True, version=1)
+            log.info("run %s finished in %.1fs", self.run_id, time.monotonic() - self._started_clock)
+            return
+        self.message = _first_line(error)
+        self._write(FAILED, reason=type(error).__name__, ended=True, version=1)
+        log.error("run %s failed: %s: %s", self.run_id, type(error).__name__, self.message)
+
+    def _write(self, status: str, reason: str | None, ended: bool, version: int) -> None:
+        now = datetime.now(timezone.utc)
+        row = {
+            "run_id": self.run_id,
+            "fingerprint": self._fingerprint,
+            "status": status,
+            "reason": reason,
+            "created_at": now,
+            "command": self._command,
+            "snapshot": self._snapshot,
+            "inputs": self._inputs,
+            "started_at": self._started_at,
+            "ended_at": now if ended else None,
+            "stages": [asdict(stage) for stage in self._stages],
+            "message": self.message,
+        }
+        df = self._spark.createDataFrame([row], RUNS)
+        self._store.append(RUNS_TABLE, df, CommitId(f"{self.run_id}:runs", version))
+
+
+def read_runs(store: TableStore) -> DataFrame:
+    """The current state of every run: its latest row."""
+    return latest_rows(store.read(RUNS_TABLE), ["run_id"])
