@@ -160,16 +160,25 @@ def _object_checks(schema: dict[str, Any]) -> list[Predicate]:
     if not isinstance(properties, dict):
         raise Unsupported("properties")
     compiled = {name: _compile(sub) for name, sub in properties.items()}
-    if compiled:
-        checks.append(
-            lambda v: not isinstance(v, dict) or all(check(v[k]) for k, check in compiled.items() if k in v)
-        )
-    if "additionalProperties" in schema:
-        extra = _compile(schema["additionalProperties"])
-        checks.append(
-            lambda v: not isinstance(v, dict) or all(extra(item) for k, item in v.items() if k not in compiled)
-        )
+    extra = _compile(schema["additionalProperties"]) if "additionalProperties" in schema else None
+    if compiled or extra is not None:
+        checks.append(_members_check(compiled, extra))
     return checks
+
+
+def _members_check(compiled: dict[str, Predicate], extra: Predicate | None) -> Predicate:
+    """properties + additionalProperties in one pass over the instance's own members."""
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, dict):
+            return True
+        for key, item in value.items():
+            member = compiled.get(key, extra)
+            if member is not None and not member(item):
+                return False
+        return True
+
+    return check
 
 
 def _combinator_checks(schema: dict[str, Any]) -> list[Predicate]:
@@ -182,7 +191,7 @@ def _combinator_checks(schema: dict[str, Any]) -> list[Predicate]:
             raise Unsupported(key)
         parts = [_compile(sub) for sub in subs]
         if key == "allOf":
-            checks.append(lambda v, parts=parts: all(part(v) for part in parts))
+            checks.append(_all_of(tuple(parts)))
         elif key == "anyOf":
             checks.append(lambda v, parts=parts: any(part(v) for part in parts))
         else:
@@ -213,7 +222,17 @@ def _compile(schema: Any) -> Predicate:
         return lambda v: True
     if len(checks) == 1:
         return checks[0]
-    return lambda v: all(check(v) for check in checks)
+    return _all_of(tuple(checks))
+
+
+def _all_of(checks: tuple[Predicate, ...]) -> Predicate:
+    def check(value: Any) -> bool:
+        for part in checks:
+            if not part(value):
+                return False
+        return True
+
+    return check
 
 
 def compile_schema(schema: Any) -> Predicate | None:

@@ -8,35 +8,68 @@
 - placeholder_value: a call argument or tool response holding a stand-in instead of data — a whole
   string value that is a placeholder id ("12345", "xxx", "<order_id>", "example", "placeholder",
   "your_api_key", "..."), an example path ("/example", "/path/to/…") or an elided list ("5+ more
-  results", "and 3 more items"). Whole values are matched as quoted JSON strings, so "12345" as part of
-  a longer id or the number 12345 is not a placeholder.
+  results", "and 3 more items"). Whole values are matched against parsed JSON strings, so "12345" as
+  part of a longer id, or the number 12345, is not a placeholder.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
-_QUOTED_PLACEHOLDER = (
-    r'"\s*(?:123456?7?8?9?0?|x{3,}|X{3,}|<[A-Za-z_][\w \-]{0,40}>|example|placeholder|'
-    r"your[_ ][a-z_ ]{2,30}|\.{3}|…|\[\.{3}\])\s*\""
+# A whole string value that is a stand-in (matched against parsed JSON strings, not raw text).
+_PLACEHOLDER_VALUE = re.compile(
+    r"\s*(?:123456?7?8?9?0?|x{3,}|<[a-z_][\w \-]{0,40}>|example|placeholder|your[_ ][a-z_ ]{2,30}|"
+    r"\.{3}|…|\[\.{3}\])\s*",
+    re.IGNORECASE,
 )
-_FREE_PLACEHOLDER = (
+_PLACEHOLDER_VALUE_MAX = 48
+# Stand-ins inside longer text; only searched when a cheap substring test says one may be there.
+_PLACEHOLDER_TEXT = re.compile(
     r"(?:^|[\s\"'(=:])/(?:example|path/to)(?:/|\b)|"
     r"\b\d+\s*\+\s*more\s+(?:results|items|entries|records|rows)\b|"
-    r"\band\s+\d+\s+more\s+(?:results|items|entries|records|rows)\b"
+    r"\band\s+\d+\s+more\s+(?:results|items|entries|records|rows)\b",
+    re.IGNORECASE,
 )
-_PLACEHOLDER = re.compile(f"{_QUOTED_PLACEHOLDER}|{_FREE_PLACEHOLDER}", re.IGNORECASE)
+_TEXT_HINTS = ("/example", "/path/to", "more")
+# Every placeholder above contains one of these (lowercased; JSON escapes of "…" and "<" included), so
+# raw text without any of them needs no closer look — the common case, and a cheap one.
+_ANY_HINTS = ("123", "xxx", "<", "example", "placeholder", "your", "...", "…", "/path/to", "more", "\\u2026", "\\u003c")
 _ERROR_STATUSES = frozenset({"error", "failed", "failure"})
 
 
-def has_placeholder(text: str) -> bool:
-    return _PLACEHOLDER.search(text) is not None
+def _strings(value: Any) -> Iterator[str]:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
-def arguments_have_placeholder(arguments: dict[str, Any]) -> bool:
-    return bool(arguments) and has_placeholder(json.dumps(arguments, ensure_ascii=False))
+def text_has_placeholder(text: str) -> bool:
+    lowered = text.lower()
+    return any(hint in lowered for hint in _TEXT_HINTS) and _PLACEHOLDER_TEXT.search(text) is not None
+
+
+def may_hold_placeholder(raw: str) -> bool:
+    lowered = raw.lower()
+    return any(hint in lowered for hint in _ANY_HINTS)
+
+
+def value_has_placeholder(value: Any) -> bool:
+    """Any string in a JSON value that is a placeholder, or holds an example path / elided list."""
+    for text in _strings(value):
+        if len(text) <= _PLACEHOLDER_VALUE_MAX and _PLACEHOLDER_VALUE.fullmatch(text):
+            return True
+        if text_has_placeholder(text):
+            return True
+    return False
 
 
 def load_response(content: str) -> tuple[bool, Any]:

@@ -21,12 +21,13 @@ from typing import Any
 from gem_spark.schema import Message, Tool, Trajectory
 from gem_spark.validate import codes as c
 from gem_spark.validate.content import (
-    arguments_have_placeholder,
-    has_placeholder,
     is_error_value,
     is_short_error,
     load_response,
+    may_hold_placeholder,
     shape,
+    text_has_placeholder,
+    value_has_placeholder,
 )
 from gem_spark.validate.rules import RuleConfig
 from gem_spark.validate.schemas import ArgumentChecker, argument_checker, parameters_problem, schema_key
@@ -79,7 +80,7 @@ def _call_codes(message: Message, checkers: dict[str, ArgumentChecker], names: s
                 found.add(c.UNEXPECTED_ARGUMENT)
             if checker.mismatched(arguments):
                 found.add(c.ARGUMENT_TYPE_MISMATCH)
-        if arguments_have_placeholder(call.arguments):
+        if value_has_placeholder(call.arguments):
             found.add(c.PLACEHOLDER_VALUE)
 
 
@@ -89,11 +90,14 @@ def _response_codes(message: Message, rules: RuleConfig, shapes: dict[str, Any],
     if not is_json:
         if content.strip() and not is_short_error(content, rules.max_error_chars):
             found.add(c.TOOL_RESPONSE_MALFORMED)
-    elif not is_error_value(value) and message.name is not None:
+        if text_has_placeholder(content):
+            found.add(c.PLACEHOLDER_VALUE)
+        return
+    if not is_error_value(value) and message.name is not None:
         seen = shapes.setdefault(message.name, shape(value))
         if seen != shape(value):
             found.add(c.INCONSISTENT_RESPONSE_STRUCTURE)
-    if has_placeholder(content):
+    if may_hold_placeholder(content) and value_has_placeholder(value):
         found.add(c.PLACEHOLDER_VALUE)
 
 
