@@ -9,15 +9,14 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from typing_extensions import Self
-
+from gem_spark.session import get_spark
 from gem_spark.tables.latest import latest_rows
-from gem_spark.tables.schemas import RUNS
+from gem_spark.tables.schemas import RUNS, STAGE_COUNTS
 from gem_spark.tables.store import CommitId
 
 if TYPE_CHECKING:
@@ -49,26 +48,41 @@ def new_run_id() -> str:
     return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:12]}"
 
 
+class StageCountsLike(Protocol):
+    """Any per-stage counts record (StageCounts here, or a stage's own with extra fields)."""
+
+    stage: str
+    n_in: int
+    n_ok: int
+    n_rejected: int
+    n_error: int
+    duration_s: float
+
+
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
 
 
-class RunRecorder:
-    """Context manager around one run: writes the start row on enter and the end row on exit.
+def _counts_row(counts: StageCountsLike) -> dict[str, object]:
+    return {field: getattr(counts, field) for field in STAGE_COUNTS.names}
 
-    An exception inside the block is recorded (status `failed`, reason = exception type, message =
-    its first line) and then propagates.
+
+class RunRecorder:
+    """One run's rows in the `runs` table: `start()` writes the running row, `finish()` the last one.
+
+    Also a context manager (start on enter, finish on exit): an exception inside the block is recorded
+    (status `failed`, reason = exception type, message = its first line) and then propagates.
     """
 
     def __init__(
         self,
-        spark: SparkSession,
         store: TableStore,
         config: GemConfig,
         command: str,
         snapshot: str | None = None,
         inputs: list[str] | None = None,
+        spark: SparkSession | None = None,
     ) -> None:
         self.run_id = new_run_id()
         self._spark = spark
@@ -77,16 +91,36 @@ class RunRecorder:
         self._command = command
         self._snapshot = snapshot
         self._inputs = list(inputs or [])
-        self._stages: list[StageCounts] = []
+        self._stages: list[StageCountsLike] = []
         self._started_at = datetime.now(timezone.utc)
         self._started_clock = time.monotonic()
         self.message: str | None = None
 
+    @classmethod
+    def start(
+        cls,
+        store: TableStore,
+        config: GemConfig,
+        command: str,
+        snapshot: str | None = None,
+        inputs: list[str] | None = None,
+        spark: SparkSession | None = None,
+    ) -> RunRecorder:
+        """A recorder whose `running` row is already written."""
+        recorder = cls(store, config, command, snapshot, inputs, spark)
+        recorder._begin()
+        return recorder
+
+    def _begin(self) -> None:
+        self._store.ensure(RUNS_TABLE, RUNS)
+        self._write(RUNNING, reason=None, ended=False, version=0)
+        log.info("run %s started: %s (config %s)", self.run_id, self._command, self._fingerprint)
+
     @property
-    def stages(self) -> list[StageCounts]:
+    def stages(self) -> list[StageCountsLike]:
         return list(self._stages)
 
-    def record(self, counts: StageCounts) -> None:
+    def stage_done(self, counts: StageCountsLike) -> None:
         """Keep a stage's counts for the end row and log them."""
         self._stages.append(counts)
         log.info(
@@ -95,22 +129,26 @@ class RunRecorder:
             counts.duration_s,
         )  # fmt: skip
 
-    def __enter__(self) -> Self:
-        self._store.ensure(RUNS_TABLE, RUNS)
-        self._write(RUNNING, reason=None, ended=False, version=0)
-        log.info("run %s started: %s (config %s)", self.run_id, self._command, self._fingerprint)
+    def finish(self, status: str = FINISHED, message: str | None = None, reason: str | None = None) -> None:
+        """Write the end row: `finished`, or `failed` with a reason code and a one-line message."""
+        if message is not None:
+            self.message = message
+        self._write(status, reason=reason, ended=True, version=1)
+        elapsed = time.monotonic() - self._started_clock
+        log.log(logging.INFO if status == FINISHED else logging.ERROR, "run %s %s after %.1fs%s",
+                self.run_id, status, elapsed, f": {self.message}" if status != FINISHED else "")  # fmt: skip
+
+    def __enter__(self) -> RunRecorder:  # noqa: PYI034 - subclasses are not expected
+        self._begin()
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         if error is None:
-            self._write(FINISHED, reason=None, ended=True, version=1)
-            log.info("run %s finished in %.1fs", self.run_id, time.monotonic() - self._started_clock)
-            return
-        self.message = _first_line(error)
-        self._write(FAILED, reason=type(error).__name__, ended=True, version=1)
-        log.error("run %s failed: %s: %s", self.run_id, type(error).__name__, self.message)
+            self.finish(FINISHED)
+        else:
+            self.finish(FAILED, message=_first_line(error), reason=type(error).__name__)
 
     def _write(self, status: str, reason: str | None, ended: bool, version: int) -> None:
         now = datetime.now(timezone.utc)
@@ -125,10 +163,11 @@ class RunRecorder:
             "inputs": self._inputs,
             "started_at": self._started_at,
             "ended_at": now if ended else None,
-            "stages": [asdict(stage) for stage in self._stages],
+            "stages": [_counts_row(stage) for stage in self._stages],
             "message": self.message,
         }
-        df = self._spark.createDataFrame([row], RUNS)
+        spark = self._spark or get_spark()
+        df = spark.createDataFrame([row], RUNS)
         self._store.append(RUNS_TABLE, df, CommitId(f"{self.run_id}:runs", version))
 
 

@@ -6,6 +6,7 @@ Tables are append-only. Every write names an application transaction (app id + v
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,59 @@ class CommitId:
 
     app_id: str
     version: int
+
+    def to_tag(self, write_id: str | None = None) -> str:
+        """The commit as the `userMetadata` string both engines store in the commit, so history shows
+        it; `write_id` optionally names one write attempt (see the spark-delta engine)."""
+        fields: dict[str, Any] = {"app_id": self.app_id, "version": self.version}
+        if write_id:
+            fields["write_id"] = write_id
+        return json.dumps(fields, sort_keys=True)
+
+    @classmethod
+    def from_tag(cls, tag: str | None) -> CommitId | None:
+        """Inverse of `to_tag`; None for commits without a tag (created by other writers or compaction)."""
+        fields = _tag_fields(tag)
+        app_id, version = fields.get("app_id"), fields.get("version")
+        if isinstance(app_id, str) and isinstance(version, int):
+            return cls(app_id, version)
+        return None
+
+    @staticmethod
+    def write_id_of(tag: str | None) -> str | None:
+        write_id = _tag_fields(tag).get("write_id")
+        return write_id if isinstance(write_id, str) else None
+
+
+def _tag_fields(tag: str | None) -> dict[str, Any]:
+    """A commit tag's fields; empty for anything else found in `userMetadata`."""
+    if not tag:
+        return {}
+    try:
+        fields = json.loads(tag)
+    except json.JSONDecodeError:
+        return {}
+    return fields if isinstance(fields, dict) else {}
+
+
+class TableError(RuntimeError):
+    """A table operation failed; the message names the table."""
+
+
+class TableNotFoundError(TableError):
+    """The table does not exist (create it with `ensure`)."""
+
+
+class SchemaMismatchError(TableError):
+    """A DataFrame's columns do not match the table's declared schema."""
+
+
+class CommitConflictError(TableError):
+    """A concurrent writer committed a conflicting change; nothing of this commit was applied."""
+
+
+class EngineUnavailableError(TableError):
+    """The configured table engine cannot run in this Spark session."""
 
 
 class TableStore(ABC):
@@ -53,7 +107,9 @@ class TableStore(ABC):
 
     @abstractmethod
     def history(self, name: str) -> list[dict[str, Any]]:
-        """Commit history, newest first: version, timestamp, operation, app transaction if any."""
+        """Commit history, newest first: one dict per commit with `version` (int), `timestamp` (UTC
+        datetime), `operation` (Delta's name: CREATE TABLE, WRITE, OPTIMIZE) and `commit` (the CommitId
+        of an `append`, else None)."""
 
     @abstractmethod
     def compact(self, name: str) -> None:
