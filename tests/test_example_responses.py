@@ -28,9 +28,9 @@ from gem_spark.validate.workflow import validate_workflow
 
 # The one synthesized trajectory written to break a rule although the judge model scores it 1/1/1:
 # the rule checks, not the LLM judge, must reject it.
-BROKEN_BY_DESIGN = ("ex-proc-11", "synthesize", "unknown_tool_called")
+BROKEN_BY_DESIGN = ("ex-proc-05", "synthesize", "unknown_tool_called")
 # The judge rejects these on purpose (doc, stage, rubric scored 0).
-JUDGE_REJECTS = {("ex-proc-02", "refine"): "R1", ("ex-proc-09", "synthesize"): "R3"}
+JUDGE_REJECTS = {("ex-proc-02", "refine"): "R1", ("ex-proc-04", "synthesize"): "R3"}
 
 
 def _responses() -> dict[tuple[str, str], str]:
@@ -123,7 +123,8 @@ def test_judge_scores_every_judged_trajectory_and_rejects_exactly_the_planned_on
         judgement: Judgement = _parsed(parse_judgement(text))  # type: ignore[assignment]
         produced_by = "synthesize" if key.endswith("-s0") else "refine"
         assert key in judged[produced_by], key
-        zeros = [name for name in ("R1", "R2", "R3") if getattr(judgement, name) == 0]
+        zeros = [name.upper() for name in ("r1", "r2", "r3") if getattr(judgement, name) == 0]
+        assert judgement.passed == (not zeros)
         if zeros:
             rejected[_doc(key), produced_by] = "".join(zeros)
     assert rejected == JUDGE_REJECTS
