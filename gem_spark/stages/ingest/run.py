@@ -121,7 +121,7 @@ def run_ingest(
     store = open_store(config.tables, spark)
     for table in (SEGMENTS_TABLE, QUARANTINE_TABLE, PREFILTER_TABLE):
         store.ensure(table, TABLE_SCHEMAS[table])
-    with RunRecorder(spark, store, config, "ingest", snapshot, split_inputs(inputs)) as run:
+    with RunRecorder(store, config, "ingest", snapshot, split_inputs(inputs), spark) as run:
         summary = _ingest(spark, store, config, files, snapshot, run)
         run.message = summary.describe()
     log.info("ingest %s: %s", summary.run_id, summary.describe())
@@ -141,7 +141,7 @@ def _ingest(
     rows = read_rows(spark, files, config.ingest).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         docs = _count_documents(rows)
-        run.record(
+        run.stage_done(
             StageCounts("ingest", docs.documents_in, docs.segmented, docs.quarantined - docs.errors, docs.errors,
                         time.monotonic() - started)
         )  # fmt: skip
@@ -165,7 +165,7 @@ def _ingest(
             commit,
         )
         bad.unpersist()
-        run.record(
+        run.stage_done(
             StageCounts("dedup", docs.segments, segments_new, docs.segments - segments_new, 0,
                         time.monotonic() - started)
         )  # fmt: skip
@@ -178,7 +178,7 @@ def _ingest(
         by_status = score_and_append(pending, store, threshold, run.run_id)
         fresh.unpersist()
         scored = sum(by_status.values())
-        run.record(
+        run.stage_done(
             StageCounts("prefilter", scored, by_status.get("ok", 0), by_status.get("rejected", 0),
                         by_status.get("error", 0), time.monotonic() - started)
         )  # fmt: skip

@@ -1,0 +1,132 @@
+"""The `gem-spark` command line (also `python -m gem_spark`).
+
+Subcommands are rows of `COMMANDS`: a name, a help line, a function adding its arguments and a
+function running it; adding one is a one-line edit there. Every subcommand takes `--config` and
+`--set key=value`; the config is validated before Spark starts.
+
+Exit codes: 0 done, 1 the command failed (one line on stderr; `--traceback` for the rest),
+2 bad arguments or an invalid config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from gem_spark.config import ConfigError, GemConfig, load_config
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+INGEST_FORMATS = ("parquet", "jsonl", "csv", "text")
+
+
+def _ingest_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--input",
+        dest="inputs",
+        action="append",
+        required=True,
+        metavar="PATH[,PATH...]",
+        help="files, folders or globs (repeatable; each may be a comma-separated list)",
+    )
+    parser.add_argument("--format", choices=INGEST_FORMATS, help="input format (default: by file extension)")
+    parser.add_argument("--snapshot", required=True, help="name of this corpus snapshot, e.g. 2026-11")
+
+
+def _no_arguments(parser: argparse.ArgumentParser) -> None:
+    del parser
+
+
+def _ingest(args: argparse.Namespace, config: GemConfig) -> None:
+    from gem_spark.stages.ingest import run_ingest
+
+    summary = run_ingest(config, args.inputs, args.snapshot, args.format)
+    print(f"run {summary.run_id}: {summary.describe()}")
+
+
+def _tables(args: argparse.Namespace, config: GemConfig) -> None:
+    from gem_spark.session import get_spark
+    from gem_spark.tables import open_store
+    from gem_spark.tables.summary import format_summaries, summarize
+
+    print(format_summaries(summarize(open_store(config.tables, get_spark(config.spark)))))
+
+
+def _demo(args: argparse.Namespace, config: GemConfig) -> None:
+    from gem_spark.demo import run_demo
+
+    run_demo(config)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, GemConfig], None]
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("ingest", "read corpus files into the segments table (bad records to quarantine)", _ingest_arguments, _ingest),
+    Command("tables", "list every table with its version and row counts by status", _no_arguments, _tables),
+    Command("demo", "run the job on the bundled example corpus", _no_arguments, _demo),
+)  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gem-spark", description="Mine web text for tool-use training data."
+    )
+    subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        sub = subcommands.add_parser(command.name, help=command.help, description=command.help)
+        sub.add_argument("--config", required=True, help="YAML config file (conf/local.yaml, ...)")
+        sub.add_argument(
+            "--set",
+            dest="overrides",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override one config key, e.g. --set tables.root=/tmp/lake (repeatable)",
+        )
+        sub.add_argument("--traceback", action="store_true", help="print the full traceback on failure")
+        command.add_arguments(sub)
+        sub.set_defaults(run=command.run)
+    return parser
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    # py4j logs every gateway connection at INFO.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else ""
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config, args.overrides)
+    except ConfigError as error:
+        print(f"gem-spark: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    _setup_logging(config.logging.level)
+    try:
+        args.run(args, config)
+    except Exception as error:  # noqa: BLE001 - the CLI's job is to turn any failure into one line
+        if args.traceback:
+            traceback.print_exc()
+        print(f"gem-spark {args.command} failed: {_one_line(error)}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
