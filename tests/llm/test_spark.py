@@ -1,0 +1,157 @@
+"""The Spark runner in local[2]: replay and the real vLLM engine, 1,000 rows each, bad rows included."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from chispa import assert_df_equality
+from pyspark.sql import SparkSession
+
+from gem_spark.config import ReplayModelConfig, RunnerConfig, SamplingConfig, VllmModelConfig
+from gem_spark.llm.errors import ErrorType
+from gem_spark.llm.protocol import LLMRequest, LLMResult
+from gem_spark.llm.spark import LLM_STRUCT, answer_rows, gpu_profile, run_llm, with_llm_column
+from gem_spark.llm.vllm_backend import engine_options, shared_engine
+
+pytestmark = pytest.mark.spark
+
+ROWS = 1000
+MISSING = 500  # no recorded response for this row
+UNBUILDABLE = 13  # build_request raises for this row
+
+
+def segment_id(n: int) -> str:
+    return f"seg-{n:04d}"
+
+
+def request_builder(stage: str) -> Callable[[dict[str, Any]], LLMRequest]:
+    """A closure (pickled by value to the workers) that fails for one row, like a buggy stage would."""
+
+    def build(row: dict[str, Any]) -> LLMRequest:
+        if row["n"] == UNBUILDABLE:
+            msg = f"row {row['n']} has no usable text"
+            raise ValueError(msg)
+        return LLMRequest(key=row["segment_id"], messages=[{"role": "user", "content": row["text"]}], stage=stage)
+
+    return build
+
+
+@pytest.fixture(scope="module")
+def segments(spark: SparkSession):
+    rows = [(segment_id(n), f"Segment {n}: book a table for {n % 7 + 1}.", n) for n in range(ROWS)]
+    return spark.createDataFrame(rows, "segment_id string, text string, n long").repartition(2)
+
+
+@pytest.fixture(scope="module")
+def replay_model(tmp_path_factory: pytest.TempPathFactory) -> ReplayModelConfig:
+    path = tmp_path_factory.mktemp("replay") / "responses.jsonl"
+    records = [{"stage": "select", "key": segment_id(n), "text": f"answer {n}"} for n in range(ROWS) if n != MISSING]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return ReplayModelConfig(backend="replay", model="recorded", responses=str(path))
+
+
+def test_replay_runner_keeps_every_row_and_marks_bad_ones(spark: SparkSession, segments, replay_model) -> None:
+    out = run_llm(segments, replay_model, RunnerConfig(batch_size=64, partitions=3), request_builder("select"))
+    assert out.columns == ["segment_id", "text", "n", "llm"]
+    assert out.schema["llm"].dataType == LLM_STRUCT
+    actual = out.selectExpr("segment_id", "llm.model", "llm.raw_output", "llm.finish_reason", "llm.error_type")
+    expected_rows = []
+    for n in range(ROWS):
+        if n == UNBUILDABLE:
+            expected_rows.append((segment_id(n), "recorded", None, None, ErrorType.REQUEST_BUILD_FAILED.value))
+        elif n == MISSING:
+            expected_rows.append((segment_id(n), "recorded", None, None, ErrorType.NO_RECORDED_RESPONSE.value))
+        else:
+            expected_rows.append((segment_id(n), "recorded", f"answer {n}", "stop", None))
+    expected = spark.createDataFrame(expected_rows, actual.schema)
+    assert_df_equality(actual, expected, ignore_row_order=True)
+    [failed] = out.where(f"n = {UNBUILDABLE}").select("llm.error_message").first()
+    assert failed == f"ValueError: row {UNBUILDABLE} has no usable text"
+
+
+def test_input_with_an_llm_column_is_refused(segments, replay_model) -> None:
+    with pytest.raises(ValueError, match="llm"):
+        run_llm(segments.withColumn("llm", segments.text), replay_model, RunnerConfig(), request_builder("s"))
+
+
+def test_gpu_stages_carry_a_resource_profile(spark: SparkSession) -> None:
+    assert gpu_profile(None) is None
+    profile = gpu_profile(0.5)
+    assert profile is not None
+    assert profile.taskResources["gpu"].amount == 0.5
+
+
+class BrokenBackendFake:
+    """A backend with a bug (raises instead of returning error results); no real backend does this."""
+
+    model_name = "broken"
+
+    def generate(self, requests: list[LLMRequest]) -> list[LLMResult]:
+        msg = "engine died"
+        raise RuntimeError(msg)
+
+
+def test_a_raising_backend_turns_its_batch_into_error_rows() -> None:
+    rows = [{"segment_id": "a", "text": "x", "n": 1}, {"segment_id": "b", "text": "y", "n": UNBUILDABLE}]
+    results = answer_rows(BrokenBackendFake(), rows, request_builder("select"))
+    assert [r.error_type for r in results] == [
+        ErrorType.BACKEND_ERROR.value,
+        ErrorType.REQUEST_BUILD_FAILED.value,
+    ]
+    assert results[0].error_message == "RuntimeError: engine died"
+
+
+def test_llm_column_matches_the_spark_struct() -> None:
+    from pyspark.sql.pandas.types import to_arrow_type
+
+    chunk = pa.RecordBatch.from_pydict({"k": ["a"]})
+    batch = with_llm_column(chunk, [LLMResult(key="a", text="t", prompt_tokens=3)], "m")
+    assert batch.schema.field("llm").type == to_arrow_type(LLM_STRUCT)
+    assert batch.column(1).to_pylist()[0]["raw_output"] == "t"
+
+
+@pytest.mark.vllm
+def test_vllm_runner_builds_one_engine_per_worker_across_jobs(
+    spark: SparkSession, segments, vllm_config: VllmModelConfig, tmp_path: Path
+) -> None:
+    model = vllm_config.model_copy(update={"sampling": SamplingConfig(temperature=0.0, max_tokens=4)})
+    engine_log = tmp_path / "engines"
+    engine_log.mkdir()
+    build_select = request_builder("select")
+
+    def build_and_record(row: dict[str, Any]) -> LLMRequest:
+        # Runs in the worker after run_llm fetched the backend: this is the engine it is using.
+        engine = shared_engine(engine_options(model))
+        with (engine_log / f"{os.getpid()}.log").open("a") as out:
+            out.write(f"{row['job']} {id(engine)}\n")
+        return build_select(row)
+
+    runner = RunnerConfig(batch_size=64)
+    first = run_llm(segments.selectExpr("*", "1 AS job"), model, runner, build_and_record).collect()
+    second = run_llm(segments.limit(200).selectExpr("*", "2 AS job"), model, runner, build_and_record).collect()
+
+    assert sorted(row.segment_id for row in first) == [segment_id(n) for n in range(ROWS)]
+    by_n = {row.n: row.llm for row in first}
+    assert by_n[UNBUILDABLE].error_type == ErrorType.REQUEST_BUILD_FAILED.value
+    good = [llm for n, llm in by_n.items() if n != UNBUILDABLE]
+    assert all(llm.error_type is None and llm.model == model.model for llm in good)
+    assert all(1 <= llm.completion_tokens <= 4 and llm.prompt_tokens > 5 for llm in good)
+    assert len(second) == 200 and all(row.llm.error_type is None for row in second if row.n != UNBUILDABLE)
+
+    engines: dict[int, set[str]] = defaultdict(set)
+    jobs: dict[str, set[int]] = defaultdict(set)
+    for log_file in engine_log.iterdir():
+        pid = int(log_file.stem)
+        for line in log_file.read_text().splitlines():
+            job, engine_id = line.split()
+            engines[pid].add(engine_id)
+            jobs[job].add(pid)
+    assert all(len(ids) == 1 for ids in engines.values()), f"engine rebuilt in a worker: {dict(engines)}"
+    assert jobs["2"] <= jobs["1"], "the second job did not run in the first job's (reused) workers"
