@@ -92,7 +92,9 @@ def describe(result: Any) -> str:
     return json.dumps(payload, default=str, sort_keys=True)
 
 
-def run_job(job: str, parser: argparse.ArgumentParser, body: JobBody, argv: Sequence[str] | None = None) -> int:
+def run_job(
+    job: str, parser: argparse.ArgumentParser, body: JobBody, argv: Sequence[str] | None = None
+) -> int:
     """Parse, load the config, get the session, run `body`; map failures to an exit code and one line."""
     args = parser.parse_args(argv)
     from gem_spark.config import ConfigError, load_config
@@ -109,7 +111,7 @@ def run_job(job: str, parser: argparse.ArgumentParser, body: JobBody, argv: Sequ
     except ConfigError as exc:  # raised late, e.g. a stage whose model role is not configured
         _print_failure(job, "invalid config", exc, args.traceback)
         return EXIT_CONFIG
-    except Exception as exc:  # any failure ends the job with its reason, never a silent exit 0
+    except Exception as exc:  # noqa: BLE001 -- any failure ends the job with its reason, never a silent exit 0
         _print_failure(job, "failed", exc, args.traceback)
         return EXIT_FAILED
     print(f"gem-spark {job}: {describe(result)}")
@@ -130,7 +132,9 @@ class Job:
 
 
 def _pipeline_args(parser: argparse.ArgumentParser, modes: tuple[Mode, ...] = MODES) -> None:
-    parser.add_argument("--mode", choices=modes, default=modes[0], help="pipeline mode (default: %(default)s)")
+    parser.add_argument(
+        "--mode", choices=modes, default=modes[0], help="pipeline mode (default: %(default)s)"
+    )
     parser.add_argument("--limit", type=int, default=None, help="process at most this many pending rows")
     parser.add_argument("--snapshot", default=None, help="only segments of this corpus snapshot")
 
@@ -144,7 +148,9 @@ def _run_pipeline(args: argparse.Namespace, config: GemConfig, spark: SparkSessi
 def _run_stage(stage: str, args: argparse.Namespace, config: GemConfig, spark: SparkSession) -> Any:
     from gem_spark.pipeline import run_pipeline
 
-    return run_pipeline(config, args.mode, stages=[stage], limit=args.limit, snapshot=args.snapshot, spark=spark)
+    return run_pipeline(
+        config, args.mode, stages=[stage], limit=args.limit, snapshot=args.snapshot, spark=spark
+    )
 
 
 def _ingest_args(parser: argparse.ArgumentParser) -> None:
@@ -182,8 +188,12 @@ def _run_report(args: argparse.Namespace, config: GemConfig, spark: SparkSession
 
 
 JOBS: dict[str, Job] = {
-    "run_pipeline": Job("Run every stage of a GEM pipeline mode on pending work.", _pipeline_args, _run_pipeline),
-    "ingest": Job("Read corpus files into the segments table (bad records to quarantine).", _ingest_args, _run_ingest),
+    "run_pipeline": Job(
+        "Run every stage of a GEM pipeline mode on pending work.", _pipeline_args, _run_pipeline
+    ),
+    "ingest": Job(
+        "Read corpus files into the segments table (bad records to quarantine).", _ingest_args, _run_ingest
+    ),
     **{
         stage: Job(
             f"Run the {stage} stage on its pending work.",

@@ -71,9 +71,14 @@ def test_bundle_has_dev_and_prod_targets_and_the_variables_users_set() -> None:
     assert {"dev", "prod"} <= set(BUNDLE_CONFIG["targets"])
     assert BUNDLE_CONFIG["targets"]["dev"]["mode"] == "development"
     assert BUNDLE_CONFIG["targets"]["prod"]["mode"] == "production"
-    assert {"catalog", "schema", "corpus_location", "filter_model", "synthesizer_model", "judge_endpoint"} <= set(
-        BUNDLE_CONFIG["variables"]
-    )
+    assert {
+        "catalog",
+        "schema",
+        "corpus_location",
+        "filter_model",
+        "synthesizer_model",
+        "judge_endpoint",
+    } <= set(BUNDLE_CONFIG["variables"])
 
 
 def test_every_variable_reference_is_declared() -> None:
@@ -96,8 +101,11 @@ def test_the_job_is_the_production_dag() -> None:
     order = []
     done: set[str] = set()
     while len(order) < len(TASKS):
-        ready = [key for key, task in TASKS.items() if key not in done
-                 and {dep["task_key"] for dep in task.get("depends_on", [])} <= done]
+        ready = [
+            key
+            for key, task in TASKS.items()
+            if key not in done and {dep["task_key"] for dep in task.get("depends_on", [])} <= done
+        ]
         assert ready, f"cycle among {set(TASKS) - done}"
         order.extend(sorted(ready))
         done.update(ready)
@@ -116,7 +124,10 @@ def test_tasks_run_existing_jobs_on_defined_clusters_with_the_project_wheel() ->
         wheels = [lib["whl"] for lib in task["libraries"] if "whl" in lib]
         assert [(base / wheel).resolve().parent for wheel in wheels] == [REPO / "dist"], key
     # vLLM stages run on the GPU cluster with the vllm package; the judge calls an endpoint from a CPU one.
-    assert {key for key, task in TASKS.items() if task["job_cluster_key"] == "gpu"} == {"select", "synthesize"}
+    assert {key for key, task in TASKS.items() if task["job_cluster_key"] == "gpu"} == {
+        "select",
+        "synthesize",
+    }
     for key in ("select", "synthesize"):
         assert {"pypi": {"package": "vllm>=0.8"}} in TASKS[key]["libraries"]
     assert "gpu-ml" in BUNDLE_CONFIG["variables"]["spark_version"]["default"]
@@ -140,7 +151,11 @@ def test_the_judge_calls_the_workspace_serving_endpoint_with_the_cluster_token()
     judge = load_config(REPO / "conf" / "databricks.yaml", overrides).models["judge"]
     assert judge.base_url == "https://example.cloud.databricks.com/serving-endpoints"
     assert judge.model == BUNDLE_CONFIG["variables"]["judge_endpoint"]["default"]
-    cpu = next(c["new_cluster"] for c in JOB["job_clusters"] if c["job_cluster_key"] == TASKS["judge"]["job_cluster_key"])
+    cpu = next(
+        c["new_cluster"]
+        for c in JOB["job_clusters"]
+        if c["job_cluster_key"] == TASKS["judge"]["job_cluster_key"]
+    )
     assert cpu["spark_env_vars"][judge.api_key_env].startswith("{{secrets/")
 
 
@@ -186,18 +201,32 @@ def test_notebooks_compile_and_define_every_widget_they_read(notebook: Path) -> 
                 target = defined if node.func.attr in {"text", "dropdown", "combobox"} else read
                 target.add(ast.literal_eval(node.args[0]))
     assert read and read <= defined
-    assigned = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
-    assigned |= {(alias.asname or alias.name).split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
-    loaded = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    assigned = {
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)
+    }
+    assigned |= {
+        (alias.asname or alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    }
+    loaded = {
+        node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
     assert loaded - assigned - set(dir(builtins)) <= DATABRICKS_GLOBALS
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
 def test_notebooks_use_only_names_the_package_defines(notebook: Path) -> None:
     tree = ast.parse(notebook.read_text(encoding="utf-8"))
-    imported = [(node.module, alias.name) for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                and node.module and node.module.startswith("gem_spark") for alias in node.names]
+    imported = [
+        (node.module, alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("gem_spark")
+        for alias in node.names
+    ]
     assert imported
     for module, name in imported:
         assert hasattr(importlib.import_module(module), name), f"{module}.{name}"

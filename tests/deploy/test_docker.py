@@ -11,13 +11,17 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = (REPO / "deploy" / "docker" / "Dockerfile").read_text(encoding="utf-8")
-POD_TEMPLATE = yaml.safe_load((REPO / "deploy" / "docker" / "pod-template-gpu.yaml").read_text(encoding="utf-8"))
+POD_TEMPLATE = yaml.safe_load(
+    (REPO / "deploy" / "docker" / "pod-template-gpu.yaml").read_text(encoding="utf-8")
+)
 
 
 def _instructions() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) with line continuations joined and comments dropped."""
     joined = re.sub(r"\\\n", " ", DOCKERFILE)
-    lines = [line.strip() for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    lines = [
+        line.strip() for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
     return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in lines]
 
 
@@ -51,10 +55,24 @@ def test_every_copied_path_exists_and_lands_where_submit_sh_looks() -> None:
     assert workdirs[0] == "/opt/gem-spark"
     assert ["jobs", "./jobs"] in copies and ["deploy/spark-submit", "./deploy/spark-submit"] in copies
     dry_run = subprocess.run(
-        ["bash", str(REPO / "deploy" / "spark-submit" / "submit.sh"), "--target", "k8s", "--master",
-         "k8s://https://a:6443", "--image", "i", "--config", "/opt/gem-spark/conf/cluster.yaml", "--dry-run",
-         "--", "run_pipeline"],
-        capture_output=True, text=True, check=True,
+        [
+            "bash",
+            str(REPO / "deploy" / "spark-submit" / "submit.sh"),
+            "--target",
+            "k8s",
+            "--master",
+            "k8s://https://a:6443",
+            "--image",
+            "i",
+            "--config",
+            "/opt/gem-spark/conf/cluster.yaml",
+            "--dry-run",
+            "--",
+            "run_pipeline",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "local:///opt/gem-spark/jobs/run_pipeline.py" in dry_run
     assert "/opt/gem-spark/deploy/spark-submit/get_gpus_resources.sh" in dry_run

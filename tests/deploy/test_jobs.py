@@ -37,7 +37,12 @@ def _job_name(entry_point: Path) -> str:
 
 def _run(entry_point: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(entry_point), *args], capture_output=True, text=True, cwd=REPO, timeout=120
+        [sys.executable, str(entry_point), *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
     )
 
 
@@ -88,8 +93,14 @@ def test_the_overrides_reach_the_config(spark, tmp_path: Path) -> None:
         seen.update(root=config.tables.root, batch=config.runner.batch_size, session=session)
         return {"ok": True}
 
-    argv = ["--config", str(REPO / "conf" / "local.yaml"), "--set", f"tables.root={tmp_path}",
-            "--set", "runner.batch_size=7"]
+    argv = [
+        "--config",
+        str(REPO / "conf" / "local.yaml"),
+        "--set",
+        f"tables.root={tmp_path}",
+        "--set",
+        "runner.batch_size=7",
+    ]
     assert _common.run_job("probe", _common.job_parser("probe"), body, argv) == 0
     assert seen == {"root": str(tmp_path), "batch": 7, "session": spark}
 
@@ -98,7 +109,11 @@ def test_the_overrides_reach_the_config(spark, tmp_path: Path) -> None:
     ("error", "code", "line"),
     [
         (RuntimeError("executor lost\n  at stage 2"), 1, "failed: RuntimeError: executor lost; at stage 2"),
-        (ModuleNotFoundError("No module named 'vllm'"), 1, "failed: ModuleNotFoundError: No module named 'vllm'"),
+        (
+            ModuleNotFoundError("No module named 'vllm'"),
+            1,
+            "failed: ModuleNotFoundError: No module named 'vllm'",
+        ),
     ],
 )
 def test_a_failing_job_exits_non_zero_with_one_line(spark, capsys, error, code, line) -> None:
@@ -119,7 +134,9 @@ def test_a_late_config_error_exits_2(spark, capsys) -> None:
     argv = ["--config", str(REPO / "conf" / "local.yaml"), "--set", "models={}"]
     assert _common.run_job("probe", _common.job_parser("probe"), body, argv) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("gem-spark probe: invalid config: ConfigError: stage 'judge' uses model role 'judge'")
+    assert err.startswith(
+        "gem-spark probe: invalid config: ConfigError: stage 'judge' uses model role 'judge'"
+    )
     assert load_config(REPO / "conf" / "local.yaml").models  # the file itself is untouched
 
 

@@ -40,4 +40,6 @@ def test_dataset_info_reads_the_exports() -> None:
     assert (agent["file_name"], synthesizer["file_name"]) == ("sharegpt", "synthesizer")  # export --out names
     assert agent["formatting"] == synthesizer["formatting"] == "sharegpt"
     assert agent["columns"]["tools"] == "tools"
-    assert agent["tags"]["function_tag"] == "function_call" and agent["tags"]["observation_tag"] == "observation"
+    assert (
+        agent["tags"]["function_tag"] == "function_call" and agent["tags"]["observation_tag"] == "observation"
+    )

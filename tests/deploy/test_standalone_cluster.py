@@ -50,7 +50,9 @@ def _submit_env(extra_path: Path | None = None) -> dict[str, str]:
 
 
 def _run(command: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
-    result = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        command, env=env, cwd=REPO, check=False, capture_output=True, text=True, timeout=timeout
+    )
     assert result.returncode == 0, f"{command[:3]}... exited {result.returncode}:\n{result.stderr[-4000:]}"
     return result
 
@@ -78,11 +80,35 @@ def _submit_prefix(cluster: StandaloneCluster, config: Path) -> list[str]:
     """submit.sh for this machine (the local interpreter instead of a packed env, no Delta download), up to
     the job name."""
     return [
-        "bash", str(SUBMIT), "--target", "standalone", "--master", cluster.master_url,
-        "--python-env", "local", "--delta", "none", "--config", str(config),
-        "--num-executors", "2", "--executor-cores", "1", "--executor-memory", "512m",
-        "--executor-overhead", "384m", "--driver-memory", "1g", "--executor-gpus", "1",
-        "--conf", "spark.ui.enabled=false", "--conf", "spark.sql.shuffle.partitions=4", "--",
+        "bash",
+        str(SUBMIT),
+        "--target",
+        "standalone",
+        "--master",
+        cluster.master_url,
+        "--python-env",
+        "local",
+        "--delta",
+        "none",
+        "--config",
+        str(config),
+        "--num-executors",
+        "2",
+        "--executor-cores",
+        "1",
+        "--executor-memory",
+        "512m",
+        "--executor-overhead",
+        "384m",
+        "--driver-memory",
+        "1g",
+        "--executor-gpus",
+        "1",
+        "--conf",
+        "spark.ui.enabled=false",
+        "--conf",
+        "spark.sql.shuffle.partitions=4",
+        "--",
     ]
 
 
@@ -97,12 +123,23 @@ def test_spark_submit_runs_tasks_on_both_workers_with_a_gpu_each(
 ) -> None:
     out = tmp_path / "probe.json"
     command = [
-        str(SPARK_HOME / "bin" / "spark-submit"), "--master", gpu_cluster.master_url,
-        "--conf", "spark.executor.cores=1", "--conf", "spark.executor.memory=512m",
-        "--conf", "spark.executor.resource.gpu.amount=1", "--conf", "spark.task.resource.gpu.amount=1",
-        "--conf", f"spark.executor.resource.gpu.discoveryScript={DISCOVERY}",
-        "--conf", "spark.ui.enabled=false",
-        str(REPO / "tests" / "deploy" / "cluster_probe.py"), str(out),
+        str(SPARK_HOME / "bin" / "spark-submit"),
+        "--master",
+        gpu_cluster.master_url,
+        "--conf",
+        "spark.executor.cores=1",
+        "--conf",
+        "spark.executor.memory=512m",
+        "--conf",
+        "spark.executor.resource.gpu.amount=1",
+        "--conf",
+        "spark.task.resource.gpu.amount=1",
+        "--conf",
+        f"spark.executor.resource.gpu.discoveryScript={DISCOVERY}",
+        "--conf",
+        "spark.ui.enabled=false",
+        str(REPO / "tests" / "deploy" / "cluster_probe.py"),
+        str(out),
     ]
     _run(command, _submit_env(_fake_nvidia_smi(tmp_path / "fake-bin")))
     probe = json.loads(out.read_text())
@@ -122,7 +159,9 @@ def _table_rows(root: Path) -> dict[str, list[str]]:
     for log in sorted(root.rglob("_delta_log")):
         frame = DeltaTable(str(log.parent)).to_pyarrow_table().to_pylist()
         rows = [
-            json.dumps({k: v for k, v in row.items() if k not in VOLATILE_COLUMNS}, sort_keys=True, default=str)
+            json.dumps(
+                {k: v for k, v in row.items() if k not in VOLATILE_COLUMNS}, sort_keys=True, default=str
+            )
             for row in frame
         ]
         tables[str(log.parent.relative_to(root))] = sorted(rows)
@@ -148,8 +187,13 @@ def test_pipeline_on_the_cluster_writes_the_same_tables_as_a_local_run(
     for job, args in _pipeline_steps(cluster_root):
         _run([*_submit_prefix(gpu_cluster, config), job, *args], env)
     local_submit = [
-        str(SPARK_HOME / "bin" / "spark-submit"), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
-        "--py-files", str(REPO / "jobs" / "_common.py"),
+        str(SPARK_HOME / "bin" / "spark-submit"),
+        "--master",
+        "local[2]",
+        "--conf",
+        "spark.ui.enabled=false",
+        "--py-files",
+        str(REPO / "jobs" / "_common.py"),
     ]
     for job, args in _pipeline_steps(local_root):
         _run([*local_submit, str(REPO / "jobs" / f"{job}.py"), "--config", str(config), *args], env)

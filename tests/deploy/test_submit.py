@@ -7,10 +7,10 @@ import os
 import shlex
 import shutil
 import subprocess
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 REPO = Path(__file__).resolve().parents[2]
 SUBMIT = REPO / "deploy" / "spark-submit" / "submit.sh"
@@ -19,7 +19,14 @@ DISCOVERY = REPO / "deploy" / "spark-submit" / "get_gpus_resources.sh"
 TARGETS = {
     "standalone": ["--target", "standalone", "--master", "spark://10.0.0.5:7077"],
     "yarn": ["--target", "yarn"],
-    "k8s": ["--target", "k8s", "--master", "k8s://https://api.example:6443", "--image", "reg/gem-spark:0.1.0"],
+    "k8s": [
+        "--target",
+        "k8s",
+        "--master",
+        "k8s://https://api.example:6443",
+        "--image",
+        "reg/gem-spark:0.1.0",
+    ],
 }
 
 
@@ -29,12 +36,25 @@ def _pins() -> dict[str, str]:
 
 
 def _submit(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(SUBMIT), *args], capture_output=True, text=True, cwd=REPO, timeout=60)
+    return subprocess.run(
+        ["bash", str(SUBMIT), *args], check=False, capture_output=True, text=True, cwd=REPO, timeout=60
+    )
 
 
 def _dry_run(target: str, *extra: str) -> list[str]:
-    result = _submit(*TARGETS[target], "--config", "conf/cluster.yaml", *extra, "--dry-run",
-                     "--", "run_pipeline", "--mode", "synthesizer", "--limit", "100")
+    result = _submit(
+        *TARGETS[target],
+        "--config",
+        "conf/cluster.yaml",
+        *extra,
+        "--dry-run",
+        "--",
+        "run_pipeline",
+        "--mode",
+        "synthesizer",
+        "--limit",
+        "100",
+    )
     assert result.returncode == 0, result.stderr
     return shlex.split(result.stdout)
 
@@ -76,8 +96,11 @@ def test_dry_run_ships_the_packed_env_and_the_pinned_delta_package(target: str) 
     assert _option(argv, "--packages") == _submit("--print-delta-package").stdout.strip()
     assert _option(argv, "--archives") == f"{REPO}/dist/gem-spark-env.tar.gz#environment"
     assert _confs(argv)["spark.pyspark.python"] == "./environment/bin/python"
-    assert argv[argv.index(f"{REPO}/jobs/run_pipeline.py") + 1:][-4:] == [
-        "--mode", "synthesizer", "--limit", "100"
+    assert argv[argv.index(f"{REPO}/jobs/run_pipeline.py") + 1 :][-4:] == [
+        "--mode",
+        "synthesizer",
+        "--limit",
+        "100",
     ]
 
 
@@ -104,7 +127,8 @@ def test_k8s_uses_the_image_for_python_delta_jobs_and_the_gpu_pod_template() -> 
 def test_wheel_mode_ships_the_project_wheel_with_the_job_helper() -> None:
     argv = _dry_run("yarn", "--python-env", "wheel")
     assert _option(argv, "--py-files").split(",") == [
-        f"{REPO}/dist/gem_spark-0.1.0-py3-none-any.whl", f"{REPO}/jobs/_common.py"
+        f"{REPO}/dist/gem_spark-0.1.0-py3-none-any.whl",
+        f"{REPO}/jobs/_common.py",
     ]
 
 
@@ -146,21 +170,29 @@ def _fake_nvidia_smi(folder: Path, indices: str) -> dict[str, str]:
 
 def test_discovery_script_prints_spark_resource_json(tmp_path: Path) -> None:
     env = _fake_nvidia_smi(tmp_path / "bin", "0\\n1\\n 2\\n")
-    result = subprocess.run(["bash", str(DISCOVERY)], capture_output=True, text=True, env=env, timeout=30)
+    result = subprocess.run(
+        ["bash", str(DISCOVERY)], check=False, capture_output=True, text=True, env=env, timeout=30
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"name": "gpu", "addresses": ["0", "1", "2"]}
 
 
 def test_discovery_script_fails_without_gpus(tmp_path: Path) -> None:
     env = _fake_nvidia_smi(tmp_path / "bin", "")
-    result = subprocess.run(["bash", str(DISCOVERY)], capture_output=True, text=True, env=env, timeout=30)
+    result = subprocess.run(
+        ["bash", str(DISCOVERY)], check=False, capture_output=True, text=True, env=env, timeout=30
+    )
     assert result.returncode == 1
     assert "lists no GPUs" in result.stderr
 
 
 def test_discovery_script_fails_without_nvidia_smi() -> None:
     result = subprocess.run(
-        [shutil.which("bash"), str(DISCOVERY)], capture_output=True, text=True, env={"PATH": "/nonexistent"},
+        [shutil.which("bash"), str(DISCOVERY)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/nonexistent"},
         timeout=30,
     )
     assert result.returncode == 1
