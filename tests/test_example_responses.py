@@ -109,7 +109,7 @@ def test_trajectories_judged_acceptable_pass_the_rules(stage: str) -> None:
     for trajectory_id, trajectory in _trajectories(stage).items():
         codes = validate_trajectory(trajectory, RuleConfig.for_stage(stage))
         if (_doc(trajectory_id), stage, "unknown_tool_called") == BROKEN_BY_DESIGN:
-            assert "unknown_tool_called" in codes
+            assert codes == ["unknown_tool_called"]
         else:
             assert codes == [], (_doc(trajectory_id), stage, codes)
 
