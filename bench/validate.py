@@ -28,9 +28,9 @@ import jsonschema
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gem_spark.schema import Trajectory  # noqa: E402
-from gem_spark.validate import RuleConfig, clear_caches, validate_trajectory  # noqa: E402
-from tests.support.trajectories import refined_trajectory  # noqa: E402
+from gem_spark.schema import Trajectory
+from gem_spark.validate import RuleConfig, clear_caches, validate_trajectory
+from tests.support.trajectories import refined_trajectory
 
 RULES = RuleConfig.for_stage("refine", min_tool_calls=3)
 TARGET_PER_CORE = 2000.0
@@ -73,7 +73,9 @@ def rate(check: Callable[[Trajectory], bool], trajectories: list[Trajectory], se
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=3.0, help="time per variant")
     parser.add_argument("--trajectories", type=int, default=64, help="distinct trajectories (and toolsets)")
     args = parser.parse_args()

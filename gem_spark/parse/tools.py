@@ -71,7 +71,9 @@ def _normalize_schema(schema: Any, repairs: set[str]) -> None:
     _normalize_type(schema, repairs)
     properties = schema.get("properties")
     if isinstance(properties, dict):
-        optional = {key for key, sub in properties.items() if isinstance(sub, dict) and _normalize_type(sub, repairs)}
+        optional = {
+            key for key, sub in properties.items() if isinstance(sub, dict) and _normalize_type(sub, repairs)
+        }
         required = schema.get("required")
         if optional and isinstance(required, list):
             schema["required"] = [name for name in required if name not in optional]
@@ -120,7 +122,9 @@ def normalize_tool(raw: Any, repairs: set[str]) -> Tool | ParseFailure:
         repairs.add(PARAMETERS_DEFAULTED)
         schema = {"type": "object", "properties": {}}
     if not isinstance(schema, dict):
-        return ParseFailure(TOOL_INVALID, f"tool {name!r}: schema is a {type(schema).__name__}, not an object")
+        return ParseFailure(
+            TOOL_INVALID, f"tool {name!r}: schema is a {type(schema).__name__}, not an object"
+        )
     schema = _wrap_bare_properties(copy.deepcopy(schema), repairs)
     outer_required = body.get("required")
     if isinstance(outer_required, list) and "required" not in schema:

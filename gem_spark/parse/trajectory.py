@@ -124,7 +124,9 @@ def _build(body: str, tools: list[Tool], stage: str | None, repairs: list[str]) 
     return state.build(tools, stage, repairs)
 
 
-def parse_trajectory(text: object, tools: list[Tool], stage: str | None = "generate") -> Trajectory | ParseFailure:
+def parse_trajectory(
+    text: object, tools: list[Tool], stage: str | None = "generate"
+) -> Trajectory | ParseFailure:
     """Stage-3 output with the tools the caller gave the model."""
     body = prepare(text)
     if isinstance(body, ParseFailure):

@@ -36,7 +36,20 @@ _PLACEHOLDER_TEXT = re.compile(
 _TEXT_HINTS = ("/example", "/path/to", "more")
 # Every placeholder above contains one of these (lowercased; JSON escapes of "…" and "<" included), so
 # raw text without any of them needs no closer look — the common case, and a cheap one.
-_ANY_HINTS = ("123", "xxx", "<", "example", "placeholder", "your", "...", "…", "/path/to", "more", "\\u2026", "\\u003c")
+_ANY_HINTS = (
+    "123",
+    "xxx",
+    "<",
+    "example",
+    "placeholder",
+    "your",
+    "...",
+    "…",
+    "/path/to",
+    "more",
+    "\\u2026",
+    "\\u003c",
+)
 _ERROR_STATUSES = frozenset({"error", "failed", "failure"})
 
 
@@ -92,7 +105,11 @@ def is_error_value(value: Any) -> bool:
     if not isinstance(value, dict):
         return False
     status = value.get("status")
-    return "error" in value or "errors" in value or (isinstance(status, str) and status.lower() in _ERROR_STATUSES)
+    return (
+        "error" in value
+        or "errors" in value
+        or (isinstance(status, str) and status.lower() in _ERROR_STATUSES)
+    )
 
 
 def shape(value: Any) -> tuple[str, frozenset[str]]:

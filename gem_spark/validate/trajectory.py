@@ -67,7 +67,9 @@ def tool_codes(tools: list[Tool], found: set[str]) -> dict[str, ArgumentChecker]
     return checkers
 
 
-def _call_codes(message: Message, checkers: dict[str, ArgumentChecker], names: set[str], found: set[str]) -> None:
+def _call_codes(
+    message: Message, checkers: dict[str, ArgumentChecker], names: set[str], found: set[str]
+) -> None:
     for call in message.tool_calls:
         if call.name not in names:
             found.add(c.UNKNOWN_TOOL_CALLED)
@@ -116,9 +118,8 @@ def _transition_code(previous: Message | None, current: Message) -> str | None:
 
 
 def turn_codes(messages: list[Message], rules: RuleConfig, found: set[str]) -> None:
-    if not messages or messages[0].role != "system":
-        if rules.require_system:
-            found.add(c.MISSING_SYSTEM)
+    if rules.require_system and (not messages or messages[0].role != "system"):
+        found.add(c.MISSING_SYSTEM)
     previous: Message | None = None
     open_calls: dict[str, str] = {}
     for index, message in enumerate(messages):

@@ -33,27 +33,77 @@ CASES = [
     ("missing_tag", lambda: parse_workflows(_WORKFLOW.replace("<execution_graph>", "<graph>"))),
     ("missing_tag", lambda: parse_toolset_trajectory(_GENERATED)),
     ("invalid_boolean", lambda: parse_selection("<multi_step>Maybe</multi_step>")),
-    ("missing_label", lambda: parse_selection("<multi_step>True</multi_step><summary>x</summary><domain>news</domain>")),
-    ("json_invalid", lambda: parse_workflows(_WORKFLOW.replace('"login_admin", "description"', '"login_admin" "description"'))),
-    ("json_invalid", lambda: parse_trajectory('<user>hi</user><assistant><func>{"name": "reboot_router", "arguments": {}</func></assistant>', ROUTER_TOOLS)),
+    (
+        "missing_label",
+        lambda: parse_selection("<multi_step>True</multi_step><summary>x</summary><domain>news</domain>"),
+    ),
+    (
+        "json_invalid",
+        lambda: parse_workflows(
+            _WORKFLOW.replace('"login_admin", "description"', '"login_admin" "description"')
+        ),
+    ),
+    (
+        "json_invalid",
+        lambda: parse_trajectory(
+            '<user>hi</user><assistant><func>{"name": "reboot_router", "arguments": {}</func></assistant>',
+            ROUTER_TOOLS,
+        ),
+    ),
     ("json_too_deep", lambda: parse_judgement('{"R1": ' + "[" * 100_000 + "]" * 100_000 + "}")),
-    ("json_too_deep", lambda: parse_toolset_trajectory("<toolsets>" + '{"a":' * 100_000 + "</toolsets><user>x</user>")),
-    ("json_wrong_type", lambda: parse_workflows(_WORKFLOW.replace("<actions>[", '<actions>"none"</actions><x>['))),
-    ("json_wrong_type", lambda: parse_workflows(_WORKFLOW.replace("<actions>[", "<actions>{\"a\": [").replace("]</actions>", "]}</actions>"))),
-    ("tool_invalid", lambda: parse_toolset_trajectory('<toolsets>[{"description": "no name"}]</toolsets><user>x</user>')),
-    ("tool_invalid", lambda: parse_toolset_trajectory('<toolsets>{"name": "not_a_list"}</toolsets><user>x</user>')),
-    ("call_invalid", lambda: parse_trajectory('<user>x</user><assistant><func>{"arguments": {}}</func></assistant>', [])),
-    ("call_invalid", lambda: parse_trajectory('<user>x</user><assistant><func>{"name": "a", "arguments": [1]}</func></assistant>', [])),
+    (
+        "json_too_deep",
+        lambda: parse_toolset_trajectory("<toolsets>" + '{"a":' * 100_000 + "</toolsets><user>x</user>"),
+    ),
+    (
+        "json_wrong_type",
+        lambda: parse_workflows(_WORKFLOW.replace("<actions>[", '<actions>"none"</actions><x>[')),
+    ),
+    (
+        "json_wrong_type",
+        lambda: parse_workflows(
+            _WORKFLOW.replace("<actions>[", '<actions>{"a": [').replace("]</actions>", "]}</actions>")
+        ),
+    ),
+    (
+        "tool_invalid",
+        lambda: parse_toolset_trajectory('<toolsets>[{"description": "no name"}]</toolsets><user>x</user>'),
+    ),
+    (
+        "tool_invalid",
+        lambda: parse_toolset_trajectory('<toolsets>{"name": "not_a_list"}</toolsets><user>x</user>'),
+    ),
+    (
+        "call_invalid",
+        lambda: parse_trajectory('<user>x</user><assistant><func>{"arguments": {}}</func></assistant>', []),
+    ),
+    (
+        "call_invalid",
+        lambda: parse_trajectory(
+            '<user>x</user><assistant><func>{"name": "a", "arguments": [1]}</func></assistant>', []
+        ),
+    ),
     ("call_invalid", lambda: parse_python_calls("[get_weather(city=__import__('os'))]")),
-    ("graph_invalid", lambda: parse_workflows(_WORKFLOW.replace("(login_admin)->(get_wifi_settings)", "(login_admin->(get_wifi_settings)"))),
-    ("graph_invalid", lambda: parse_workflows(_WORKFLOW.replace("(login_admin)->(get_wifi_settings)", "(login_admin)->()"))),
+    (
+        "graph_invalid",
+        lambda: parse_workflows(
+            _WORKFLOW.replace("(login_admin)->(get_wifi_settings)", "(login_admin->(get_wifi_settings)")
+        ),
+    ),
+    (
+        "graph_invalid",
+        lambda: parse_workflows(_WORKFLOW.replace("(login_admin)->(get_wifi_settings)", "(login_admin)->()")),
+    ),
     ("no_messages", lambda: parse_trajectory("Sure! Here is the conversation you asked for.", ROUTER_TOOLS)),
     ("score_invalid", lambda: parse_judgement('{"R1": 1, "R2": 2, "R3": 1}')),
     ("score_invalid", lambda: parse_judgement('{"R1": true, "R2": 1, "R3": 1}')),
     ("score_invalid", lambda: parse_judgement('{"R1": 1, "R2": 1}')),
     ("score_invalid", lambda: parse_judgement("All three rubrics pass.")),
     ("record_invalid", lambda: import_record({"unknown": "format"})),
-    ("record_invalid", lambda: import_record({"conversations": [{"from": "wizard", "value": "hi"}], "tools": ""})),
+    (
+        "record_invalid",
+        lambda: import_record({"conversations": [{"from": "wizard", "value": "hi"}], "tools": ""}),
+    ),
 ]
 
 
@@ -74,13 +124,17 @@ def test_structural_problems_are_recorded_not_fatal() -> None:
     trajectory = parse_toolset_trajectory(text)
     assert isinstance(trajectory, Trajectory)
     assert trajectory.issues == ["unclosed_tag"]
-    unclosed_func = parse_trajectory('<user>x</user><assistant><func>{"name": "reboot_router", "arguments": {}}', ROUTER_TOOLS)
+    unclosed_func = parse_trajectory(
+        '<user>x</user><assistant><func>{"name": "reboot_router", "arguments": {}}', ROUTER_TOOLS
+    )
     assert isinstance(unclosed_func, Trajectory)
     assert unclosed_func.issues == ["unclosed_tag"]
     assert unclosed_func.messages[1].tool_calls[0].name == "reboot_router"
 
 
 def test_tool_message_without_a_call_stays_unlinked() -> None:
-    trajectory = parse_trajectory("<user>x</user><assistant>ok</assistant><tool>{\"a\": 1}</tool>", ROUTER_TOOLS)
+    trajectory = parse_trajectory(
+        '<user>x</user><assistant>ok</assistant><tool>{"a": 1}</tool>', ROUTER_TOOLS
+    )
     assert isinstance(trajectory, Trajectory)
     assert trajectory.messages[2].tool_call_id is None

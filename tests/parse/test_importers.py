@@ -38,8 +38,14 @@ def test_openai_parallel_calls_link_by_id_and_keep_order() -> None:
         ],
     }  # fmt: skip
     trajectory = _ok(import_openai_chat(record))
-    assert [call.arguments for call in trajectory.messages[1].tool_calls] == [{"city": "Oslo"}, {"city": "Rome"}]
-    assert [(m.tool_call_id, m.name) for m in trajectory.messages[2:4]] == [("c2", "get_weather"), ("c1", "get_weather")]
+    assert [call.arguments for call in trajectory.messages[1].tool_calls] == [
+        {"city": "Oslo"},
+        {"city": "Rome"},
+    ]
+    assert [(m.tool_call_id, m.name) for m in trajectory.messages[2:4]] == [
+        ("c2", "get_weather"),
+        ("c1", "get_weather"),
+    ]
     assert "arguments_json_string" in trajectory.repairs
 
 
@@ -102,7 +108,11 @@ def test_toolace_python_call_syntax_and_names_with_spaces() -> None:
 def test_toolace_cut_names_are_restored_only_when_unambiguous() -> None:
     tools = [{"name": n, "description": "d", "parameters": {"type": "object", "properties": {"text": {"type": "string"}}}}
              for n in ("Text Analysis", "Text Sentiment Analysis", "SEC Filings")]  # fmt: skip
-    system = "Here is a list of functions in JSON format that you can invoke:\n" + json.dumps(tools) + " [func1(a=b)]"
+    system = (
+        "Here is a list of functions in JSON format that you can invoke:\n"
+        + json.dumps(tools)
+        + " [func1(a=b)]"
+    )
     record = {"system": system, "conversations": [
         {"from": "human", "value": "x"},
         {"from": "function_call", "value": '[{"name": "Filings", "arguments": {}}, {"name": "Analysis", "arguments": {"text": "t"}}]'},
@@ -115,7 +125,10 @@ def test_toolace_cut_names_are_restored_only_when_unambiguous() -> None:
 def test_python_calls_are_literals_only() -> None:
     calls = parse_python_calls('[a(x=1, y=[1, (2, 3)], z={"k": None}), b c(q="a, b) c")]')
     assert not isinstance(calls, ParseFailure)
-    assert calls == [("a", {"x": 1, "y": [1, [2, 3]], "z": {"k": None}}, None), ("b c", {"q": "a, b) c"}, None)]
+    assert calls == [
+        ("a", {"x": 1, "y": [1, [2, 3]], "z": {"k": None}}, None),
+        ("b c", {"q": "a, b) c"}, None),
+    ]
     assert isinstance(parse_python_calls("[a(1, 2)]"), ParseFailure)
     assert isinstance(parse_python_calls("[a(x=open('/etc/passwd'))]"), ParseFailure)
 
@@ -137,10 +150,19 @@ def test_reason_tool_use_bundled_answers_are_split_and_python_reprs_become_json(
         {"role": "assistant", "content": [{"type": "text", "value": "7.07 and 28.27."}]},
     ]}  # fmt: skip
     trajectory = _ok(import_reason_tool_use(record))
-    assert [m.role for m in trajectory.messages] == ["system", "user", "assistant", "tool", "tool", "assistant"]
+    assert [m.role for m in trajectory.messages] == [
+        "system",
+        "user",
+        "assistant",
+        "tool",
+        "tool",
+        "assistant",
+    ]
     assert [json.loads(m.content)["area"] for m in trajectory.messages[3:5]] == [7.07, 28.27]
     assert [m.tool_call_id for m in trajectory.messages[3:5]] == ["call_0", "call_1"]
     assert trajectory.messages[2].content == ""  # reasoning dropped
     schema = trajectory.tools[0].function.parameters
     assert schema == {"type": "object", "properties": {"radius": {"type": "number"}}, "required": ["radius"]}
-    assert {"tool_responses_split", "tool_content_python_literal", "required_moved"} <= set(trajectory.repairs)
+    assert {"tool_responses_split", "tool_content_python_literal", "required_moved"} <= set(
+        trajectory.repairs
+    )

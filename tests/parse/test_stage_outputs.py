@@ -78,7 +78,9 @@ def _check_trajectory(result: object, expected: dict, rules: RuleConfig) -> Traj
 
 @pytest.mark.parametrize(("text", "expected"), GENERATE_OUTPUTS)
 def test_generate_outputs(text: str, expected: dict) -> None:
-    trajectory = _check_trajectory(parse_trajectory(text, ROUTER_TOOLS), expected, RuleConfig.for_stage("generate"))
+    trajectory = _check_trajectory(
+        parse_trajectory(text, ROUTER_TOOLS), expected, RuleConfig.for_stage("generate")
+    )
     assert trajectory.tools == ROUTER_TOOLS
     assert trajectory.messages[0].role == "system"
 

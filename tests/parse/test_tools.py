@@ -48,6 +48,14 @@ def test_python_type_names_optional_markers_and_bare_parameter_maps() -> None:
 
 
 def test_unknown_types_are_left_for_the_validator() -> None:
-    result = normalize_tools([{"name": "x", "description": "X.", "parameters": {"type": "object", "properties": {"d": {"type": "date"}}}}])
+    result = normalize_tools(
+        [
+            {
+                "name": "x",
+                "description": "X.",
+                "parameters": {"type": "object", "properties": {"d": {"type": "date"}}},
+            }
+        ]
+    )
     assert not isinstance(result, ParseFailure)
     assert result[0][0].function.parameters["properties"]["d"] == {"type": "date"}

@@ -84,7 +84,11 @@ def _bundled_answers(text: str, open_calls: int) -> list[dict[str, Any]] | None:
         value = json.loads(text)
     except ValueError:
         return None
-    if isinstance(value, list) and len(value) == open_calls and all(isinstance(v, dict) and "name" in v for v in value):
+    if (
+        isinstance(value, list)
+        and len(value) == open_calls
+        and all(isinstance(v, dict) and "name" in v for v in value)
+    ):
         return value
     return None
 
@@ -102,4 +106,4 @@ def add_tool_response(builder: TrajectoryBuilder, raw: str) -> None:
     builder.repairs.add(RESPONSES_SPLIT)
     for answer in answers:
         name = answer["name"] if isinstance(answer["name"], str) else None
-        builder.tool(tool_content(answer["content"] if "content" in answer else [answer], builder.repairs), name)
+        builder.tool(tool_content(answer.get("content", [answer]), builder.repairs), name)

@@ -29,7 +29,9 @@ def _tools(raw: Any, repairs: set[str]) -> list[Tool] | ParseFailure:
     raw = raw or []
     if not isinstance(raw, list):
         return tools_from(raw, repairs)
-    functions = [tool for tool in raw if not (isinstance(tool, dict) and tool.get("type") == "code_interpreter")]
+    functions = [
+        tool for tool in raw if not (isinstance(tool, dict) and tool.get("type") == "code_interpreter")
+    ]
     tools = tools_from(functions, repairs)
     if isinstance(tools, ParseFailure) or len(functions) == len(raw):
         return tools
@@ -41,7 +43,11 @@ def _call(raw: Any, repairs: set[str]) -> Call | ParseFailure:
     if not isinstance(raw, dict):
         return ParseFailure(RECORD_INVALID, "tool_calls entry is not an object")
     function = raw.get("function", raw)
-    if isinstance(function, dict) and function.get("name") == "python" and isinstance(function.get("arguments"), str):
+    if (
+        isinstance(function, dict)
+        and function.get("name") == "python"
+        and isinstance(function.get("arguments"), str)
+    ):
         try:
             json.loads(function["arguments"])
         except ValueError:
@@ -73,7 +79,9 @@ def add_openai_message(message: Any, builder: TrajectoryBuilder) -> ParseFailure
     return None
 
 
-def messages_to_trajectory(messages: list[Any], tools: list[Tool], stage: str, repairs: set[str]) -> Trajectory | ParseFailure:
+def messages_to_trajectory(
+    messages: list[Any], tools: list[Tool], stage: str, repairs: set[str]
+) -> Trajectory | ParseFailure:
     builder = TrajectoryBuilder()
     builder.repairs.update(repairs)
     for message in messages:

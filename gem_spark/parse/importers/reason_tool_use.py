@@ -14,9 +14,12 @@ from gem_spark.parse.failure import RECORD_INVALID, ParseFailure
 from gem_spark.parse.importers.common import Call, add_tool_response, calls_from_json, field, tools_from
 from gem_spark.schema import Trajectory
 
+
 def _parts(message: Any, index: int) -> list[dict[str, Any]] | ParseFailure:
     parts = message.get("content") if isinstance(message, dict) else None
-    if not isinstance(parts, list) or not all(isinstance(p, dict) and isinstance(p.get("value"), str) for p in parts):
+    if not isinstance(parts, list) or not all(
+        isinstance(p, dict) and isinstance(p.get("value"), str) for p in parts
+    ):
         return ParseFailure(RECORD_INVALID, f"message {index} content is not a list of typed parts")
     return parts
 

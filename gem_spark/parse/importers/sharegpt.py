@@ -17,7 +17,13 @@ from gem_spark.parse.importers.common import Call, add_tool_response, calls_from
 from gem_spark.schema import Tool, Trajectory
 
 CallReader = Callable[[str, list[Tool], set[str]], "list[Call] | ParseFailure"]
-_TEXT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
+_TEXT_ROLES = {
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "system": "system",
+}
 
 
 def _json_calls(value: str, tools: list[Tool], repairs: set[str]) -> list[Call] | ParseFailure:
