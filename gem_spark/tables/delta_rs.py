@@ -42,7 +42,12 @@ def spark_schema(table: DeltaTable) -> StructType:
     return StructType.fromJson(json.loads(table.schema().to_json()))
 
 
-def commit_staged(table: DeltaTable, files: list[StagedFile], schema: pa.Schema, commit: CommitId) -> None:
+def already_applied(table: DeltaTable, commit: CommitId) -> bool:
+    recorded = table.transaction_version(commit.app_id)
+    return recorded is not None and recorded >= commit.version
+
+
+def _commit_actions(table: DeltaTable, files: list[StagedFile], schema: pa.Schema, commit: CommitId) -> None:
     """One Delta commit: the files as add actions plus the app transaction (and its tag for history)."""
     now_ms = int(time.time() * 1000)
     actions = [
@@ -56,9 +61,23 @@ def commit_staged(table: DeltaTable, files: list[StagedFile], schema: pa.Schema,
     table.create_write_transaction(actions, mode="append", schema=schema, commit_properties=properties)
 
 
-def already_applied(table: DeltaTable, commit: CommitId) -> bool:
-    recorded = table.transaction_version(commit.app_id)
-    return recorded is not None and recorded >= commit.version
+def commit_files(table_uri: str, files: list[StagedFile], schema: pa.Schema, commit: CommitId) -> bool:
+    """Commit staged files as `commit`; False (and the files removed) when `commit` is already recorded,
+    also when a concurrent writer recorded it first. Any other lost race raises CommitConflictError."""
+    table = DeltaTable(table_uri)
+    if already_applied(table, commit):
+        delete_files(table_uri, files)
+        return False
+    try:
+        _commit_actions(table, files, schema, commit)
+    except CommitFailedError as exc:
+        delete_files(table_uri, files)
+        table.update_incremental()
+        if already_applied(table, commit):
+            return False
+        msg = f"table {table_uri}: commit {commit} lost to a concurrent writer: {exc}"
+        raise CommitConflictError(msg) from exc
+    return True
 
 
 class DeltaRsStore(TableStore):
@@ -91,20 +110,11 @@ class DeltaRsStore(TableStore):
     def append(self, name: str, df: DataFrame, commit: CommitId) -> bool:
         table = self._open(name)
         if already_applied(table, commit):
-            return False
+            return False  # checked before writing too, so a replayed commit costs no Spark job
         declared = spark_schema(table)
         schema = delta_arrow_schema(declared)
         files = stage_files(conform(name, df, declared), self.location(name), schema)
-        try:
-            commit_staged(table, files, schema, commit)
-        except CommitFailedError as exc:
-            delete_files(self.location(name), files)
-            table.update_incremental()
-            if already_applied(table, commit):
-                return False  # a concurrent writer committed this same commit first
-            msg = f"table {name!r}: commit {commit} lost to a concurrent writer: {exc}"
-            raise CommitConflictError(msg) from exc
-        return True
+        return commit_files(self.location(name), files, schema, commit)
 
     def read(self, name: str, version: int | None = None) -> DataFrame:
         table = self._open(name)

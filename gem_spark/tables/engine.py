@@ -10,24 +10,28 @@ if TYPE_CHECKING:
 DELTA_TABLE_CLASS = "io.delta.tables.DeltaTable"
 
 
+def jvm_class_loads(spark: SparkSession, class_name: str) -> bool:
+    """True when Spark's JVM can load `class_name` (asked through py4j; never raises)."""
+    from py4j.java_gateway import JavaClass
+
+    target = spark.sparkContext._jvm
+    if target is None:  # the SparkContext was stopped
+        return False
+    # py4j resolves a dotted name to a JavaClass when the class loads, else to a JavaPackage.
+    for part in class_name.split("."):
+        target = getattr(target, part)
+    return isinstance(target, JavaClass)
+
+
 def delta_classes_available(spark: SparkSession) -> bool:
-    """True when Spark can load Delta (asks the JVM through py4j; never raises).
+    """True when Spark can load Delta.
 
     A Spark Connect client cannot look into the server's classpath; Connect servers that gem-spark
     targets (Databricks) always have Delta, so they count as available.
     """
-    context = getattr(spark, "_sc", None)
-    if context is None:
+    if getattr(spark, "_sc", None) is None:
         return True
-    from py4j.java_gateway import JavaClass
-
-    target = context._jvm
-    if target is None:  # the SparkContext was stopped
-        return False
-    # py4j resolves a dotted name to JavaClass when the class loads, else to a JavaPackage.
-    for part in DELTA_TABLE_CLASS.split("."):
-        target = getattr(target, part)
-    return isinstance(target, JavaClass)
+    return jvm_class_loads(spark, DELTA_TABLE_CLASS)
 
 
 def delta_unavailable_reason(spark: SparkSession) -> str | None:
