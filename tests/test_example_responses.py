@@ -30,6 +30,8 @@ from gem_spark.validate.workflow import validate_workflow
 # the rule checks, not the LLM judge, must reject it.
 BROKEN_BY_DESIGN = ("ex-proc-05", "synthesize", "unknown_tool_called")
 # The judge rejects these on purpose (doc, stage, rubric scored 0).
+# Recorded up to Stage 2 only: their later stages replay as `no_recorded_response` error rows.
+EXTRACT_ONLY = frozenset({"ex-proc-09", "ex-proc-10", "ex-proc-11", "ex-proc-12"})
 JUDGE_REJECTS = {("ex-proc-02", "refine"): "R1", ("ex-proc-04", "synthesize"): "R3"}
 
 
@@ -82,18 +84,19 @@ def test_every_corpus_document_has_a_selection_and_procedural_ones_are_selected(
         assert selection.invalid_labels == [], doc  # type: ignore[attr-defined]
 
 
-def test_every_selected_document_has_valid_workflows_and_every_workflow_all_later_stages() -> None:
+def test_every_selected_document_has_valid_workflows_and_the_later_stages_planned_for_it() -> None:
     procedural = [seg for doc, seg in SEGMENTS.items() if doc.startswith("ex-proc-")]
-    workflow_counts = Counter()
+    workflow_counts: Counter[int] = Counter()
     for segment_id in procedural:
+        doc = DOCS_BY_SEGMENT[segment_id]
         workflows = _workflows(segment_id)
         workflow_counts[len(workflows)] += 1
+        expected = [(stage, f"{segment_id}-s0") for stage in ("synthesize", "judge")]
         for index, workflow in enumerate(workflows):
-            assert validate_workflow(workflow) == [], (DOCS_BY_SEGMENT[segment_id], index)
-            for stage in ("generate", "refine", "judge"):
-                assert (stage, f"{segment_id}-w{index}") in RESPONSES, (stage, DOCS_BY_SEGMENT[segment_id], index)
-        for stage in ("synthesize", "judge"):
-            assert (stage, f"{segment_id}-s0") in RESPONSES, (stage, DOCS_BY_SEGMENT[segment_id])
+            assert validate_workflow(workflow) == [], (doc, index)
+            expected += [(stage, f"{segment_id}-w{index}") for stage in ("generate", "refine", "judge")]
+        recorded = [key in RESPONSES for key in expected]
+        assert recorded == [doc not in EXTRACT_ONLY] * len(expected), (doc, expected, recorded)
     assert workflow_counts[2] >= 2
 
 
