@@ -40,7 +40,9 @@ OUTPUT = EXAMPLES / "responses.jsonl"
 MIN_SEGMENT_CHARS = 200
 MAX_SEGMENT_CHARS = 6000
 
-_FILE_NAME = re.compile(r"^(?P<stage>select|extract|generate|refine|synthesize|judge)(?P<suffix>-w\d+|-s0)?\.txt$")
+_FILE_NAME = re.compile(
+    r"^(?P<stage>select|extract|generate|refine|synthesize|judge)(?P<suffix>-w\d+|-s0)?\.txt$"
+)
 _SEGMENT_STAGES = {"select", "extract"}
 _WORKFLOW_STAGES = {"generate", "refine"}
 
@@ -66,7 +68,9 @@ def corpus_segment_ids(corpus: Path = CORPUS) -> dict[str, str]:
         doc = json.loads(line)
         segments = segment_text(normalize_text(doc["text"]), MIN_SEGMENT_CHARS, MAX_SEGMENT_CHARS)
         if len(segments) != 1:
-            msg = f"{corpus}:{line_no}: document {doc['id']} forms {len(segments)} segments, expected exactly 1"
+            msg = (
+                f"{corpus}:{line_no}: document {doc['id']} forms {len(segments)} segments, expected exactly 1"
+            )
             raise AssemblyError(msg)
         ids[doc["id"]] = segment_id(segments[0].text)
     return ids
