@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+from gem_spark.config import SparkConfig
+from gem_spark.session import LOCAL_DEFAULTS, get_spark
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+pytestmark = pytest.mark.spark
+
+
+def test_get_spark_returns_the_active_session(spark: SparkSession) -> None:
+    # spark-submit and Databricks hand us a session; its settings win over the config's.
+    assert get_spark(SparkConfig(master="local[1]", app_name="ignored")) is spark
+    assert get_spark() is spark
+
+
+def test_a_local_session_has_arrow_and_worker_reuse_on(spark: SparkSession) -> None:
+    assert spark.conf.get("spark.sql.execution.arrow.pyspark.enabled") == "true"
+    assert spark.sparkContext.getConf().get("spark.python.worker.reuse") == "true"
+    for key, value in LOCAL_DEFAULTS.items():
+        assert spark.sparkContext.getConf().get(key) == value
+
+
+def test_python_workers_are_reused_across_jobs(spark: SparkSession) -> None:
+    # A cached inference engine survives between stages only if the same worker process runs them.
+    def worker_pid(_: int) -> int:
+        return os.getpid()
+
+    first = spark.sparkContext.parallelize([0], 1).map(worker_pid).collect()
+    second = spark.sparkContext.parallelize([0], 1).map(worker_pid).collect()
+    assert first == second
+    assert first[0] != os.getpid()
+
+
+def test_workers_run_this_interpreter(spark: SparkSession) -> None:
+    executables = spark.sparkContext.parallelize([0], 1).map(lambda _: sys.executable).collect()
+    assert executables == [sys.executable]
