@@ -1,0 +1,115 @@
+"""Orders the GEM stages of a mode, runs each over its pending work only, and records the run."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from gem_spark.config import GemConfig
+from gem_spark.session import get_spark
+from gem_spark.stages.accepted import accept
+from gem_spark.stages.common import StageContext
+from gem_spark.stages.extract import ExtractStage
+from gem_spark.stages.generate import GenerateStage
+from gem_spark.stages.judge import JudgeStage
+from gem_spark.stages.llm_stage import LLMStage, StageCounts
+from gem_spark.stages.refine import RefineStage
+from gem_spark.stages.select import SelectStage
+from gem_spark.stages.synthesize import SynthesizeStage
+from gem_spark.tables import open_store
+from gem_spark.tables.runs import RunRecorder
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["teacher", "synthesizer"]
+STAGES: dict[Mode, tuple[str, ...]] = {
+    "teacher": ("select", "extract", "generate", "refine", "judge"),
+    "synthesizer": ("select", "synthesize", "judge"),
+}
+# Which stage's trajectories the judge reads in each mode.
+JUDGED_STAGE: dict[Mode, str] = {"teacher": "refine", "synthesizer": "synthesize"}
+
+
+class PipelineError(ValueError):
+    """The requested run is not possible (unknown mode or stage)."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    mode: Mode
+    stages: list[StageCounts] = field(default_factory=list)
+
+    @property
+    def n_requests(self) -> int:
+        """Model requests this run made, over all stages (0 when nothing was pending)."""
+        return sum(counts.n_requests for counts in self.stages)
+
+    def counts(self, stage: str) -> StageCounts:
+        return next(counts for counts in self.stages if counts.stage == stage)
+
+
+def build_stage(name: str, ctx: StageContext, mode: Mode) -> LLMStage:
+    if name == "judge":
+        return JudgeStage(ctx, source=JUDGED_STAGE[mode])
+    stage_classes: dict[str, type[LLMStage]] = {
+        "select": SelectStage,
+        "extract": ExtractStage,
+        "generate": GenerateStage,
+        "refine": RefineStage,
+        "synthesize": SynthesizeStage,
+    }
+    return stage_classes[name](ctx)
+
+
+def plan(mode: str, stages: list[str] | None) -> tuple[str, ...]:
+    """The stages to run, in pipeline order; a stage outside the mode is an error, not silently dropped."""
+    if mode not in STAGES:
+        msg = f"unknown mode {mode!r}; expected one of {sorted(STAGES)}"
+        raise PipelineError(msg)
+    order = STAGES[mode]  # type: ignore[index]
+    if not stages:
+        return order
+    unknown = [name for name in stages if name not in order]
+    if unknown:
+        msg = f"stage(s) {unknown} are not part of mode {mode!r} (its stages: {list(order)})"
+        raise PipelineError(msg)
+    return tuple(name for name in order if name in stages)
+
+
+def run_pipeline(
+    config: GemConfig,
+    mode: Mode,
+    stages: list[str] | None = None,
+    limit: int | None = None,
+    snapshot: str | None = None,
+    spark: SparkSession | None = None,
+) -> RunSummary:
+    """Run the stages of `mode` over pending work; `limit` caps the rows the first stage takes."""
+    to_run = plan(mode, stages)
+    for name in to_run:
+        config.model_for(name)  # fail before any work when a stage's model role is missing
+    spark = spark or get_spark(config.spark)
+    store = open_store(config.tables, spark)
+    with RunRecorder(store, config, command=f"run:{mode}", snapshot=snapshot, spark=spark) as recorder:
+        summary = RunSummary(run_id=recorder.run_id, mode=mode)
+        for position, name in enumerate(to_run):
+            ctx = StageContext(
+                config=config,
+                spark=spark,
+                store=store,
+                run_id=recorder.run_id,
+                limit=limit if position == 0 else None,
+                snapshot=snapshot,
+            )
+            summary.stages.append(build_stage(name, ctx, mode).run(ctx))
+            recorder.stage_done(summary.stages[-1])
+            if name == "judge":
+                summary.stages.append(accept(ctx))
+                recorder.stage_done(summary.stages[-1])
+    log.info("run %s (%s) finished: %d model requests", summary.run_id, mode, summary.n_requests)
+    return summary

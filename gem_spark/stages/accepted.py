@@ -1,0 +1,80 @@
+"""The accepted table: trajectories that passed the rules and all three judge rubrics.
+
+Exports read from here. Later marks (near duplicates, benchmark contamination) are appended as newer
+rows for the same (trajectory_id, fingerprint), so the latest row decides what is exported.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType
+
+from gem_spark.stages.common import (
+    OK,
+    StageContext,
+    chain_fingerprint,
+    field,
+    fingerprint_of,
+    pending,
+    stage_schema,
+)
+from gem_spark.stages.inputs import upstream
+from gem_spark.stages.llm_stage import StageCounts, count_written
+from gem_spark.stages.trajectory_stage import STATS, TRAJECTORY
+from gem_spark.tables.latest import latest_rows
+from gem_spark.tables.store import CommitId
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+NAME = "accepted"
+KEY = "trajectory_id"
+ACCEPTED_SCHEMA = stage_schema(
+    KEY,
+    [
+        field("segment_id", StringType()),
+        field("source_stage", StringType()),
+        TRAJECTORY,
+        STATS,
+        # For marks: the trajectory this one duplicates, or the benchmark item it matches.
+        field("detail", StringType()),
+    ],
+    with_llm=False,
+)
+# Marks written by dedup and decontamination; the reason says which duplicate or benchmark.
+NEAR_DUPLICATE, CONTAMINATED = "near_duplicate", "contaminated"
+
+
+def accept(ctx: StageContext) -> StageCounts:
+    """Copy newly passed judge rows into `accepted` (pending by fingerprint like every stage)."""
+    started = time.monotonic()
+    ctx.store.ensure(NAME, ACCEPTED_SCHEMA)
+    judged = upstream(ctx, "judge", KEY, "segment_id", "source_stage", "trajectory", "stats")
+    inputs = judged.withColumn("fingerprint", chain_fingerprint(fingerprint_of({"stage": NAME, "version": "1"})))
+    todo = pending(ctx, inputs, NAME, KEY).cache()
+    n_in = todo.count()
+    if n_in:
+        rows = todo.select(
+            KEY,
+            "fingerprint",
+            F.lit(ctx.run_id).alias("run_id"),
+            F.lit(OK).alias("status"),
+            F.lit(None).cast(StringType()).alias("reason"),
+            F.current_timestamp().alias("created_at"),
+            "segment_id",
+            "source_stage",
+            "trajectory",
+            "stats",
+            F.lit(None).cast(StringType()).alias("detail"),
+        )
+        ctx.store.append(NAME, rows, CommitId(app_id=f"{ctx.run_id}:{NAME}", version=0))
+    todo.unpersist()
+    return count_written(ctx, NAME, n_in, 0, started)
+
+
+def read_accepted(ctx: StageContext) -> DataFrame:
+    """The accepted table as readers see it: the latest row per (trajectory_id, fingerprint)."""
+    return latest_rows(ctx.store.read(NAME), [KEY])

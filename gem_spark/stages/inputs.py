@@ -1,0 +1,30 @@
+"""Reading what a stage consumes from the tables upstream of it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pyspark.sql import functions as F
+
+from gem_spark.stages.common import StageContext, ok_rows
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+
+def segment_texts(ctx: StageContext) -> DataFrame:
+    """segment_id → text, restricted to the run's snapshot when one is given."""
+    segments = ctx.store.read("segments")
+    if ctx.snapshot is not None:
+        segments = segments.filter(F.col("snapshot") == ctx.snapshot)
+    return segments.select("segment_id", "text").dropDuplicates(["segment_id"])
+
+
+def upstream(ctx: StageContext, table: str, key: str, *columns: str) -> DataFrame:
+    """Ok rows of an upstream stage with their fingerprint renamed to `input_fingerprint`."""
+    rows = ok_rows(ctx, table, key)
+    return rows.select(key, F.col("fingerprint").alias("input_fingerprint"), *columns)
+
+
+def with_text(ctx: StageContext, rows: DataFrame) -> DataFrame:
+    return rows.join(segment_texts(ctx), "segment_id", "inner")

@@ -1,0 +1,223 @@
+"""The shape every LLM stage shares: pending inputs → prompt → backend on executors → parse → Delta.
+
+A concrete stage supplies four things: its inputs (with the key and the input row's fingerprint), the
+request for one row (format_input), the outcome for one row and its model output (format_output), and
+its payload columns. Everything else — fingerprints, pending-work selection, batching on executors,
+error rows, idempotent commits in chunks — happens here once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pandas as pd
+from pyspark.sql import functions as F
+from pyspark.sql.types import StructField, StructType
+
+from gem_spark.llm.protocol import LLMRequest
+from gem_spark.llm.spark import run_llm
+from gem_spark.prompts import PROMPTS_DIR_ENV, PromptTemplate, load_template
+from gem_spark.stages.common import (
+    ERROR,
+    StageContext,
+    chain_fingerprint,
+    fingerprint_of,
+    model_identity,
+    now_utc,
+    pending,
+    stage_schema,
+)
+from gem_spark.tables.store import CommitId
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one row of model output became: a status, a reason code and the stage payload."""
+
+    status: str
+    reason: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StageCounts:
+    stage: str
+    n_in: int
+    n_ok: int
+    n_rejected: int
+    n_error: int
+    duration_s: float
+    n_requests: int = 0
+
+
+class LLMStage(ABC):
+    """One GEM stage backed by a model role; subclasses are small and declarative."""
+
+    name: ClassVar[str]
+    key: ClassVar[str]
+    template: ClassVar[str]
+    # Bumped when the parser or outcome logic changes in a way that changes results.
+    parser_version: ClassVar[str] = "1"
+    # Input columns copied onto every output row (e.g. segment_id beside a trajectory_id key).
+    carry: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, ctx: StageContext) -> None:
+        # Only plain, picklable settings are kept: the instance is shipped to executors.
+        self.stage_config = ctx.config.stages[self.name]
+        self.model = ctx.config.model_for(self.name)
+        self.pipeline_config = ctx.config.pipeline
+        # Resolved on the driver and shipped, so executors render the very templates the fingerprint hashed.
+        self.prompts_dir = os.environ.get(PROMPTS_DIR_ENV)
+
+    # -- what a stage declares -------------------------------------------------------------
+    @abstractmethod
+    def payload(self) -> list[StructField]:
+        """Payload columns of the output table (besides key, bookkeeping, carry and llm)."""
+
+    @abstractmethod
+    def inputs(self, ctx: StageContext) -> DataFrame:
+        """Rows to process: the key column, `input_fingerprint`, carry columns and what the prompt needs."""
+
+    @abstractmethod
+    def build_request(self, row: dict[str, Any]) -> LLMRequest:
+        """The model request for one input row (pure; runs on executors)."""
+
+    @abstractmethod
+    def outcome(self, row: dict[str, Any], text: str) -> Outcome:
+        """Parse one successful model output into an outcome (pure; never raises)."""
+
+    def extra_fingerprint(self) -> dict[str, Any]:
+        """Stage-specific settings that change results (override to add some)."""
+        return {}
+
+    # -- shared machinery --------------------------------------------------------------------
+    def schema(self) -> StructType:
+        carried = [StructField(name, self.carry_type(name)) for name in self.carry]
+        return stage_schema(self.key, carried + self.payload())
+
+    def carry_type(self, name: str) -> Any:
+        from pyspark.sql.types import IntegerType, StringType
+
+        return IntegerType() if name.endswith("_index") else StringType()
+
+    def fingerprint(self) -> str:
+        return fingerprint_of(
+            {
+                "stage": self.name,
+                "template": self.prompt().content_hash,
+                "model": model_identity(self.model),
+                "parser": self.parser_version,
+                "max_input_chars": self.stage_config.max_input_chars,
+                **self.extra_fingerprint(),
+            }
+        )
+
+    def prompt(self) -> PromptTemplate:
+        return load_template(self.template, self.prompts_dir)
+
+    def request(self, row: dict[str, Any], **variables: str) -> LLMRequest:
+        return LLMRequest(key=row[self.key], messages=self.prompt().render(**variables), stage=self.name)
+
+    def to_row(self, row: dict[str, Any], llm: dict[str, Any] | None, run_id: str, outcome: Outcome) -> dict:
+        out = {
+            self.key: row[self.key],
+            "fingerprint": row["fingerprint"],
+            "run_id": run_id,
+            "status": outcome.status,
+            "reason": outcome.reason,
+            "created_at": now_utc(),
+            **{name: row.get(name) for name in self.carry},
+            **{f.name: outcome.payload.get(f.name) for f in self.payload()},
+        }
+        out["llm"] = llm
+        return out
+
+    def finish_row(self, row: dict[str, Any], run_id: str) -> dict[str, Any]:
+        """Turn an input row plus its `llm` result into an output row (error rows keep the raw output)."""
+        llm = row.get("llm")
+        if llm is None or llm.get("error_type"):
+            reason = (llm or {}).get("error_type") or "no_result"
+            return self.to_row(row, llm, run_id, Outcome(ERROR, reason))
+        try:
+            result = self.outcome(row, llm.get("raw_output") or "")
+        except Exception as exc:  # an outcome bug must not fail the task: record it on the row
+            result = Outcome(ERROR, "outcome_failed", {"error": f"{type(exc).__name__}: {exc}"})
+        return self.to_row(row, llm, run_id, result)
+
+    def pending_work(self, ctx: StageContext) -> DataFrame:
+        """Inputs with their chained fingerprint, minus what is settled or out of attempts."""
+        ctx.store.ensure(self.name, self.schema())
+        inputs = self.inputs(ctx).withColumn("fingerprint", chain_fingerprint(self.fingerprint()))
+        todo = pending(ctx, inputs, self.name, self.key)
+        if ctx.limit is not None:
+            todo = todo.orderBy(self.key).limit(ctx.limit)
+        return todo
+
+    def infer_and_commit(self, ctx: StageContext, todo: DataFrame, n_rows: int, first_version: int = 0) -> int:
+        """Run the model over `todo` chunk by chunk, one idempotent commit per chunk; next free version."""
+        version = first_version
+        for chunk in chunks(todo, self.key, n_rows, self.pipeline_config.commit_rows):
+            results = run_llm(chunk, self.model, ctx.config.runner, self.build_request)
+            self.commit(ctx, self.finish(results, ctx.run_id), version)
+            version += 1
+        return version
+
+    def run(self, ctx: StageContext) -> StageCounts:
+        started = time.monotonic()
+        todo = self.pending_work(ctx).cache()
+        n_in = todo.count()
+        self.infer_and_commit(ctx, todo, n_in)
+        todo.unpersist()
+        return count_written(ctx, self.name, n_in, n_in, started)
+
+    def finish(self, results: DataFrame, run_id: str) -> DataFrame:
+        schema = self.schema()
+
+        def finish_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+            for batch in batches:
+                rows = [self.finish_row(row, run_id) for row in batch.to_dict("records")]
+                yield pd.DataFrame(rows, columns=schema.fieldNames())
+
+        return results.mapInPandas(finish_batches, schema=schema)
+
+    def commit(self, ctx: StageContext, rows: DataFrame, version: int) -> None:
+        ctx.store.append(self.name, rows, CommitId(app_id=f"{ctx.run_id}:{self.name}", version=version))
+
+
+def chunks(todo: DataFrame, key: str, n_rows: int, chunk_rows: int) -> Iterator[DataFrame]:
+    """Split pending work into commit-sized chunks by a stable hash of the key."""
+    n_chunks = max(1, -(-n_rows // chunk_rows)) if n_rows else 0
+    if n_chunks == 1:
+        yield todo
+        return
+    bucket = F.pmod(F.xxhash64(F.col(key)), F.lit(n_chunks))
+    for index in range(n_chunks):
+        yield todo.filter(bucket == index)
+
+
+def count_written(ctx: StageContext, table: str, n_in: int, n_requests: int, started: float) -> StageCounts:
+    """Counts by status of what this run wrote to `table` (read back, so nothing is computed twice)."""
+    written = ctx.store.read(table).filter(F.col("run_id") == ctx.run_id).groupBy("status").count().collect()
+    by_status = {row["status"]: row["count"] for row in written}
+    counts = StageCounts(
+        stage=table,
+        n_in=n_in,
+        n_ok=by_status.get("ok", 0),
+        n_rejected=by_status.get("rejected", 0),
+        n_error=by_status.get(ERROR, 0),
+        duration_s=round(time.monotonic() - started, 3),
+        n_requests=n_requests,
+    )
+    log.info("stage %s: %s", table, counts)
+    return counts

@@ -1,0 +1,35 @@
+"""Production path: the distilled Trajectory Synthesizer maps a segment to tools + trajectory in one call."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pyspark.sql import functions as F
+
+from gem_spark.llm.protocol import LLMRequest
+from gem_spark.parse import parse_toolset_trajectory
+from gem_spark.stages.common import StageContext, truncate
+from gem_spark.stages.inputs import upstream, with_text
+from gem_spark.stages.llm_stage import Outcome
+from gem_spark.stages.trajectory_stage import TrajectoryStage
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+
+class SynthesizeStage(TrajectoryStage):
+    name = "synthesize"
+    template = "synthesize"
+    carry = ("segment_id",)
+
+    def inputs(self, ctx: StageContext) -> DataFrame:
+        selected = upstream(ctx, "select", "segment_id")
+        return with_text(ctx, selected.withColumn("trajectory_id", F.concat(F.col("segment_id"), F.lit("-s0"))))
+
+    def build_request(self, row: dict[str, Any]) -> LLMRequest:
+        text, _ = truncate(row["text"], self.stage_config.max_input_chars)
+        return self.request(row, text=text)
+
+    def outcome(self, row: dict[str, Any], text: str) -> Outcome:
+        _, truncated = truncate(row["text"], self.stage_config.max_input_chars)
+        return self.trajectory_outcome(parse_toolset_trajectory(text), truncated)
