@@ -4,7 +4,7 @@ from gem_spark.parse.failure import PARSE_REASONS, ParseFailure
 from gem_spark.parse.graph import parse_execution_graph
 from gem_spark.parse.jsonload import load_json
 from gem_spark.parse.judgement import parse_judgement
-from gem_spark.parse.selection import parse_selection
+from gem_spark.parse.selection import parse_selection, parse_selection_json
 from gem_spark.parse.tools import normalize_tool, normalize_tools
 from gem_spark.parse.trajectory import parse_toolset_trajectory, parse_trajectory
 from gem_spark.parse.workflows import parse_workflows
@@ -18,6 +18,7 @@ __all__ = [
     "parse_execution_graph",
     "parse_judgement",
     "parse_selection",
+    "parse_selection_json",
     "parse_toolset_trajectory",
     "parse_trajectory",
     "parse_workflows",

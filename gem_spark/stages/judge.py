@@ -44,7 +44,7 @@ class JudgeStage(TrajectoryStage):
     def __init__(self, ctx: StageContext, source: str) -> None:
         super().__init__(ctx)
         self.source = source
-        self.rules = RuleConfig(min_tool_calls=ctx.config.pipeline.min_tool_calls, single_call_per_turn=True)
+        self.rules = RuleConfig.for_stage(source, ctx.config.pipeline.min_tool_calls)
 
     def payload(self) -> list[StructField]:
         return [

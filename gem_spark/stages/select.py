@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from pyspark.sql.types import ArrayType, BooleanType, StringType
 
 from gem_spark.llm.protocol import LLMRequest, ResponseConstraint
-from gem_spark.parse import ParseFailure, parse_selection
+from gem_spark.parse import ParseFailure, parse_selection, parse_selection_json
 from gem_spark.prompts import SELECT_JSON_SCHEMA
 from gem_spark.stages.common import OK, REJECTED, TRUNCATED, StageContext, field, truncate
 from gem_spark.stages.inputs import upstream, with_text
@@ -58,7 +58,8 @@ class SelectStage(LLMStage):
 
     def outcome(self, row: dict[str, Any], text: str) -> Outcome:
         _, truncated = truncate(row["text"], self.stage_config.max_input_chars)
-        selection = parse_selection(text)
+        parse = parse_selection_json if self.stage_config.structured_output else parse_selection
+        selection = parse(text)
         if isinstance(selection, ParseFailure):
             return Outcome(REJECTED, selection.reason, {"truncated": truncated})
         payload = {**selection.model_dump(), "truncated": truncated}
