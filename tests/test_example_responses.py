@@ -29,10 +29,14 @@ from gem_spark.validate.workflow import validate_workflow
 # The one synthesized trajectory written to break a rule although the judge model scores it 1/1/1:
 # the rule checks, not the LLM judge, must reject it.
 BROKEN_BY_DESIGN = ("ex-proc-05", "synthesize", "unknown_tool_called")
-# The judge rejects these on purpose (doc, stage, rubric scored 0).
 # Recorded up to Stage 2 only: their later stages replay as `no_recorded_response` error rows.
-EXTRACT_ONLY = frozenset({"ex-proc-09", "ex-proc-10", "ex-proc-11", "ex-proc-12"})
-JUDGE_REJECTS = {("ex-proc-02", "refine"): "R1", ("ex-proc-04", "synthesize"): "R3"}
+EXTRACT_ONLY = frozenset({"ex-proc-10", "ex-proc-11", "ex-proc-12"})
+# The judge rejects these on purpose (doc, stage, rubric scored 0).
+JUDGE_REJECTS = {
+    ("ex-proc-02", "refine"): "R1",
+    ("ex-proc-04", "synthesize"): "R3",
+    ("ex-proc-09", "synthesize"): "R2",
+}
 
 
 def _responses() -> dict[tuple[str, str], str]:
