@@ -19,6 +19,9 @@ RENDER_ERRORS: tuple[type[Exception], ...] = (jinja2.TemplateError, TypeError, V
 
 def render_prompt(tokenizer: Any, request: LLMRequest, chat_template_kwargs: dict[str, Any]) -> str:
     """The prompt text for `request`, ending with the assistant generation prompt."""
+    if not request.messages:
+        msg = "request has no messages"
+        raise ValueError(msg)  # some tokenizer wrappers would render an empty conversation silently
     return tokenizer.apply_chat_template(
         request.messages,
         tools=request.tools,

@@ -1,13 +1,13 @@
 """Backends by model config, built lazily and cached for the life of the process.
 
 A Spark Python worker is reused across tasks and jobs (`spark.python.worker.reuse=true`), so caching
-here means one vLLM engine (or one replay file load) per worker, not per task. Heavy libraries are
-imported only inside the backend that needs them.
+here means one backend (one replay file load, one HTTP config) per worker, not per task; vLLM engines
+are shared further, see vllm_backend.shared_engine. Heavy libraries are imported only inside the
+backend that needs them.
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 
 from gem_spark.config import (
@@ -29,8 +29,6 @@ def get_backend(model: ModelConfig) -> Backend:
     cache_key = model.model_dump_json()
     backend = _BACKENDS.get(cache_key)
     if backend is None:
-        if isinstance(model, VllmModelConfig):
-            _drop_vllm_engines()
         backend = _build(model)
         _BACKENDS[cache_key] = backend
         log.info("built %s backend for %s", model.backend, model.model)
@@ -57,14 +55,3 @@ def _build(model: ModelConfig) -> Backend:
     msg = f"no backend for model config {type(model).__name__}"
     raise TypeError(msg)
 
-
-def _drop_vllm_engines() -> None:
-    """One vLLM engine per worker: a new model config releases the previous engine's memory first."""
-    from gem_spark.llm.vllm_backend import VllmBackend
-
-    for cache_key, backend in list(_BACKENDS.items()):
-        if isinstance(backend, VllmBackend):
-            backend.close()
-            del _BACKENDS[cache_key]
-            log.info("released vLLM engine for %s", backend.model_name)
-    gc.collect()

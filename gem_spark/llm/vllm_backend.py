@@ -9,6 +9,8 @@ lets the batch be sorted by token prefix so requests sharing a prefix are schedu
 
 from __future__ import annotations
 
+import gc
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -52,6 +54,27 @@ def prefix_order(prompts: list[list[int]]) -> list[int]:
     return sorted(range(len(prompts)), key=prompts.__getitem__)
 
 
+# At most one engine per process: engine options (JSON) → vllm.LLM. Backends whose configs differ only
+# in sampling or prompt limits share it; a different model replaces it instead of sharing the device.
+_ENGINE: dict[str, Any] = {}
+
+
+def shared_engine(options: dict[str, Any]) -> Any:
+    """The process's vllm.LLM for `options`, built on first use (releasing any other model first)."""
+    from vllm import LLM
+
+    cache_key = json.dumps(options, sort_keys=True, default=str)
+    if cache_key not in _ENGINE:
+        if _ENGINE:
+            log.info("releasing the vLLM engine of another model before loading %s", options["model"])
+            _ENGINE.clear()
+            gc.collect()
+        started = time.perf_counter()
+        _ENGINE[cache_key] = LLM(**options)
+        log.info("vLLM engine for %s ready in %.1f s", options["model"], time.perf_counter() - started)
+    return _ENGINE[cache_key]
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """A request that passed every local check, ready for the engine."""
@@ -64,39 +87,40 @@ class _Prepared:
 
 class VllmBackend:
     def __init__(self, config: VllmModelConfig) -> None:
-        from vllm import LLM
-
         self.model_name = config.model
         self._config = config
-        started = time.perf_counter()
-        self._llm = LLM(**engine_options(config))
-        self._tokenizer = self._llm.get_tokenizer()
-        self._context_tokens = int(self._llm.llm_engine.model_config.max_model_len)
+        self._options = engine_options(config)
         self._client_errors = client_error_types()
-        log.info("vLLM engine for %s ready in %.1f s", config.model, time.perf_counter() - started)
+        self._engine()  # built now, so a bad engine config fails the task at once, not row by row
+
+    def _engine(self) -> Any:
+        return shared_engine(self._options)
 
     def generate(self, requests: list[LLMRequest]) -> list[LLMResult]:
+        engine = self._engine()
+        tokenizer = engine.get_tokenizer()
+        context_tokens = int(engine.llm_engine.model_config.max_model_len)
         results: dict[int, LLMResult] = {}
         prepared: list[_Prepared] = []
         for index, request in enumerate(requests):
-            item = self._prepare(index, request)
+            item = self._prepare(index, request, tokenizer, context_tokens)
             if isinstance(item, LLMResult):
                 results[index] = item
             else:
                 prepared.append(item)
-        order = prefix_order([item.token_ids for item in prepared])
-        for item, result in zip(
-            [prepared[i] for i in order], self._run([prepared[i] for i in order]), strict=True
-        ):
+        ordered = [prepared[i] for i in prefix_order([item.token_ids for item in prepared])]
+        for item, result in zip(ordered, self._run(ordered), strict=True):
             results[item.index] = result
         return [results[index] for index in range(len(requests))]
 
-    def _prepare(self, index: int, request: LLMRequest) -> _Prepared | LLMResult:
+    def _prepare(
+        self, index: int, request: LLMRequest, tokenizer: Any, context_tokens: int
+    ) -> _Prepared | LLMResult:
         from vllm import SamplingParams
 
         try:
             sampling = effective_sampling(self._config.sampling, request.sampling)
-            token_ids = prompt_token_ids(self._tokenizer, request, self._config.chat_template_kwargs)
+            token_ids = prompt_token_ids(tokenizer, request, self._config.chat_template_kwargs)
             params = SamplingParams(
                 temperature=sampling.temperature,
                 top_p=sampling.top_p,
@@ -106,7 +130,7 @@ class VllmBackend:
             )
         except (ValidationError, *RENDER_ERRORS, *self._client_errors) as exc:
             return LLMResult.failure(request.key, ErrorType.INVALID_REQUEST.value, describe(exc))
-        budget = prompt_budget(self._context_tokens, sampling.max_tokens, self._config.max_prompt_tokens)
+        budget = prompt_budget(context_tokens, sampling.max_tokens, self._config.max_prompt_tokens)
         if len(token_ids) > budget:
             return prompt_too_long(request.key, len(token_ids), budget)
         return _Prepared(index=index, key=request.key, token_ids=token_ids, params=params)
@@ -133,7 +157,7 @@ class VllmBackend:
         from vllm.inputs import TokensPrompt
 
         started = time.perf_counter()
-        outputs = self._llm.generate(
+        outputs = self._engine().generate(
             [TokensPrompt(prompt_token_ids=item.token_ids) for item in batch],
             [item.params for item in batch],
             use_tqdm=False,
@@ -151,7 +175,3 @@ class VllmBackend:
             )
             for item, output in zip(batch, outputs, strict=True)
         ]
-
-    def close(self) -> None:
-        """Drop the engine so another model can take this worker's accelerator."""
-        del self._llm

@@ -157,7 +157,7 @@ def test_a_request_the_engine_rejects_fails_alone(vllm_config: VllmModelConfig) 
             user("good", "Hello"),
             user("bad-regex", "Hello", constraint=ResponseConstraint("regex", "([a-z")),
             user("bad-sampling", "Hello", sampling={"temperature": -1}),
-            user("bad-template", "Hello", tools=[{"type": "function", "function": "not a dict"}]),
+            LLMRequest(key="no-messages", messages=[]),
             user("good2", "Hi there"),
         ]
     )
