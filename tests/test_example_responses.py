@@ -30,7 +30,7 @@ from gem_spark.validate.workflow import validate_workflow
 # the rule checks, not the LLM judge, must reject it.
 BROKEN_BY_DESIGN = ("ex-proc-05", "synthesize", "unknown_tool_called")
 # Recorded up to Stage 2 only: their later stages replay as `no_recorded_response` error rows.
-EXTRACT_ONLY = frozenset({"ex-proc-11", "ex-proc-12"})
+EXTRACT_ONLY = frozenset({"ex-proc-12"})
 # The judge rejects these on purpose (doc, stage, rubric scored 0).
 JUDGE_REJECTS = {
     ("ex-proc-02", "refine"): "R1",
