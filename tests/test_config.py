@@ -5,7 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from gem_spark.config import ConfigError, GemConfig, OpenAIModelConfig, ReplayModelConfig, VllmModelConfig, load_config
+from gem_spark.config import (
+    ConfigError,
+    GemConfig,
+    OpenAIModelConfig,
+    ReplayModelConfig,
+    VllmModelConfig,
+    load_config,
+)
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
 

@@ -14,16 +14,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from delta.exceptions import (
-    ConcurrentAppendException,
-    ConcurrentDeleteDeleteException,
-    ConcurrentDeleteReadException,
-    ConcurrentTransactionException,
-    ConcurrentWriteException,
-    DeltaConcurrentModificationException,
-    MetadataChangedException,
-    ProtocolChangedException,
-)
+from delta import exceptions as delta_errors
 from delta.tables import DeltaTable
 from pyspark.sql import functions as F
 
@@ -35,16 +26,8 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, DataFrameReader, SparkSession
     from pyspark.sql.types import StructType
 
-_CONFLICTS = (
-    ConcurrentAppendException,
-    ConcurrentDeleteDeleteException,
-    ConcurrentDeleteReadException,
-    ConcurrentTransactionException,
-    ConcurrentWriteException,
-    DeltaConcurrentModificationException,
-    MetadataChangedException,
-    ProtocolChangedException,
-)
+# delta.exceptions exports exactly Delta's commit-conflict exceptions.
+_CONFLICTS = tuple(getattr(delta_errors, name) for name in delta_errors.__all__)
 
 
 class SparkDeltaStore(TableStore):
@@ -107,7 +90,7 @@ class SparkDeltaStore(TableStore):
                 writer.saveAsTable(self.location(name))
             else:
                 writer.save(self.location(name))
-        except ConcurrentTransactionException as exc:
+        except delta_errors.ConcurrentTransactionException as exc:
             # Another writer committed the same app id first: a duplicate of ours is a no-op.
             if self._committed_since(table, before, commit):
                 return False

@@ -1,42 +1,19 @@
-"""Rows shaped like a stage table's (key, fingerprint, run_id, status, reason, created_at, payload, llm)."""
+"""Rows of a real stage table schema (`stages.common.stage_schema`) with a text payload."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from pyspark.sql.types import (
-    IntegerType,
-    StringType,
-    StructField,
-    StructType,
-    TimestampType,
-)
+from pyspark.sql.types import StringType, StructField
+
+from gem_spark.llm.spark import LLM_STRUCT
+from gem_spark.stages.common import stage_schema
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-STAGE_SCHEMA = StructType(
-    [
-        StructField("segment_id", StringType(), nullable=False),
-        StructField("fingerprint", StringType(), nullable=False),
-        StructField("run_id", StringType(), nullable=False),
-        StructField("status", StringType(), nullable=False),
-        StructField("reason", StringType(), nullable=True),
-        StructField("created_at", TimestampType(), nullable=False),
-        StructField("payload", StringType(), nullable=True),
-        StructField(
-            "llm",
-            StructType(
-                [
-                    StructField("model", StringType(), nullable=True),
-                    StructField("prompt_tokens", IntegerType(), nullable=True),
-                ]
-            ),
-            nullable=True,
-        ),
-    ]
-)
+STAGE_SCHEMA = stage_schema("segment_id", [StructField("payload", StringType())])
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -46,7 +23,16 @@ def stage_rows(
 ) -> DataFrame:
     """(segment_id, fingerprint, run_id, seconds after T0, payload) → a DataFrame of STAGE_SCHEMA."""
     data = [
-        (key, fp, run, status, None, T0 + timedelta(seconds=offset), payload, ("tiny", len(payload)))
+        {
+            "segment_id": key,
+            "fingerprint": fp,
+            "run_id": run,
+            "status": status,
+            "reason": None,
+            "created_at": T0 + timedelta(seconds=offset),
+            "payload": payload,
+            "llm": {**dict.fromkeys(LLM_STRUCT.names), "model": "tiny", "prompt_tokens": len(payload)},
+        }
         for key, fp, run, offset, payload in rows
     ]
     return spark.createDataFrame(data, STAGE_SCHEMA)

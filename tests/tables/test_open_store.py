@@ -24,7 +24,10 @@ def test_auto_picks_spark_delta_only_when_delta_loads(spark: SparkSession, tmp_p
 
 def test_spark_delta_without_the_jars_is_a_clear_error(spark: SparkSession, tmp_path: Path) -> None:
     if delta_classes_available(spark):
-        assert open_store(TablesConfig(engine="spark-delta", root=str(tmp_path)), spark).engine_name == "spark-delta"
+        assert (
+            open_store(TablesConfig(engine="spark-delta", root=str(tmp_path)), spark).engine_name
+            == "spark-delta"
+        )
         return
     with pytest.raises(EngineUnavailableError, match=r"spark-delta.*io\.delta\.tables\.DeltaTable.*delta-rs"):
         open_store(TablesConfig(engine="spark-delta", root=str(tmp_path)), spark)

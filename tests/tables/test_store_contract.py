@@ -142,7 +142,11 @@ def test_history_lists_commits_newest_first_with_their_app_transaction(
     store.append("select", stage_rows(spark, [("s2", "f1", "r2", 0, "b")]), CommitId("r2:select", 7))
     history = store.history("select")
     assert [entry["operation"] for entry in history] == ["WRITE", "WRITE", "CREATE TABLE"]
-    assert [entry["commit"] for entry in history] == [CommitId("r2:select", 7), CommitId("r1:select", 1), None]
+    assert [entry["commit"] for entry in history] == [
+        CommitId("r2:select", 7),
+        CommitId("r1:select", 1),
+        None,
+    ]
     assert [entry["version"] for entry in history] == sorted((e["version"] for e in history), reverse=True)
     assert history[0]["version"] == store.version("select")
     stamps = [entry["timestamp"] for entry in history]
@@ -177,7 +181,9 @@ def test_missing_tables_raise_table_not_found(store: TableStore, spark: SparkSes
 def test_readers_see_the_latest_row_per_key_and_fingerprint(store: TableStore, spark: SparkSession) -> None:
     store.ensure("select", STAGE_SCHEMA)
     # Run r1 fails s1 (error row); the rerun r2 writes ok. A new fingerprint f2 keeps its own row.
-    store.append("select", stage_rows(spark, [("s1", "f1", "r1", 0, "old")], status="error"), CommitId("r1", 1))
+    store.append(
+        "select", stage_rows(spark, [("s1", "f1", "r1", 0, "old")], status="error"), CommitId("r1", 1)
+    )
     store.append("select", stage_rows(spark, [("s1", "f1", "r2", 10, "new")]), CommitId("r2", 1))
     store.append("select", stage_rows(spark, [("s1", "f2", "r3", 5, "other")]), CommitId("r3", 1))
     latest = latest_rows(store.read("select"), ["segment_id"])
