@@ -27,8 +27,16 @@ from gem_spark.config import ReplayModelConfig, RunnerConfig, SamplingConfig, Sp
 from gem_spark.llm.protocol import LLMRequest
 
 SYSTEM = "You label web text. Answer with one short sentence about whether it describes a procedure."
-TOPICS = ["booking a flight", "returning shoes", "resetting a router", "filing taxes", "baking bread",
-          "renewing a passport", "changing a tyre", "opening an account"]
+TOPICS = [
+    "booking a flight",
+    "returning shoes",
+    "resetting a router",
+    "filing taxes",
+    "baking bread",
+    "renewing a passport",
+    "changing a tyre",
+    "opening an account",
+]
 
 
 def _prepare_environment(work: Path) -> None:
@@ -51,7 +59,10 @@ def conversations(count: int) -> list[list[dict[str, str]]]:
     return [
         [
             {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": f"Page {i}: how to go about {TOPICS[i % len(TOPICS)]}." + " Step." * (i % 23)},
+            {
+                "role": "user",
+                "content": f"Page {i}: how to go about {TOPICS[i % len(TOPICS)]}." + " Step." * (i % 23),
+            },
         ]
         for i in range(count)
     ]
@@ -69,7 +80,9 @@ def engine_config(model_dir: Path, max_tokens: int) -> VllmModelConfig:
     )
 
 
-def bare_loop(config: VllmModelConfig, prompts: list[list[dict[str, str]]], batch_size: int) -> dict[str, float]:
+def bare_loop(
+    config: VllmModelConfig, prompts: list[list[dict[str, str]]], batch_size: int
+) -> dict[str, float]:
     """(a): render with the model's chat template and call LLM.generate batch by batch."""
     from vllm import LLM, SamplingParams
 
@@ -81,14 +94,13 @@ def bare_loop(config: VllmModelConfig, prompts: list[list[dict[str, str]]], batc
     tokenizer = llm.get_tokenizer()
     params = SamplingParams(temperature=0.0, max_tokens=config.sampling.max_tokens)
 
-    def run(batch: list[list[dict[str, str]]]) -> None:
-        texts = [tokenizer.apply_chat_template(m, add_generation_prompt=True, tokenize=False) for m in batch]
-        llm.generate(texts, params, use_tqdm=False)
+    def render(batch: list[list[dict[str, str]]]) -> list[str]:
+        return [tokenizer.apply_chat_template(m, add_generation_prompt=True, tokenize=False) for m in batch]
 
-    run(prompts[:batch_size])  # warm-up, not timed
+    llm.generate(render(prompts[:batch_size]), params, use_tqdm=False)  # warm-up, not timed
     started = time.perf_counter()
     for start in range(0, len(prompts), batch_size):
-        run(prompts[start : start + batch_size])
+        llm.generate(render(prompts[start : start + batch_size]), params, use_tqdm=False)
     elapsed = time.perf_counter() - started
     del llm
     gc.collect()
@@ -111,7 +123,9 @@ def _timed_noop_write(df: Any) -> float:
     return time.perf_counter() - started
 
 
-def spark_runner(spark: Any, config: VllmModelConfig, prompts: list[list[dict[str, str]]], batch_size: int) -> dict[str, float]:
+def spark_runner(
+    spark: Any, config: VllmModelConfig, prompts: list[list[dict[str, str]]], batch_size: int
+) -> dict[str, float]:
     """(b): the same prompts as DataFrame rows through run_llm; the first job (worker + engine start-up)
     is timed separately from the steady-state job."""
     from gem_spark.llm.spark import run_llm
@@ -133,11 +147,17 @@ def replay_runner(spark: Any, work: Path, rows: int, batch_size: int) -> dict[st
     responses = work / "responses.jsonl"
     with responses.open("w", encoding="utf-8") as out:
         for i in range(rows):
-            out.write(json.dumps({"stage": "bench", "key": f"k{i:07d}", "text": f"label: procedural {i}"}) + "\n")
+            out.write(
+                json.dumps({"stage": "bench", "key": f"k{i:07d}", "text": f"label: procedural {i}"}) + "\n"
+            )
     config = ReplayModelConfig(backend="replay", model="recorded", responses=str(responses))
-    df = spark.range(rows).selectExpr(
-        "format_string('k%07d', id) AS key", f"'{SYSTEM}' AS system", "repeat('web text ', 40) AS text"
-    ).cache()
+    df = (
+        spark.range(rows)
+        .selectExpr(
+            "format_string('k%07d', id) AS key", f"'{SYSTEM}' AS system", "repeat('web text ', 40) AS text"
+        )
+        .cache()
+    )
     df.count()
     runner = RunnerConfig(batch_size=batch_size)
     _timed_noop_write(run_llm(df.limit(1000), config, runner, chat_builder("bench")))  # loads the file once
@@ -163,8 +183,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     prompts = conversations(args.prompts)
 
     bare = bare_loop(config, prompts, args.batch_size)
-    print(f"(a) bare vllm.LLM.generate loop: engine start-up {bare['startup_s']:.1f} s; "
-          f"{args.prompts} prompts in {bare['elapsed_s']:.1f} s = {bare['requests_per_s']:.1f} requests/s")
+    print(
+        f"(a) bare vllm.LLM.generate loop: engine start-up {bare['startup_s']:.1f} s; "
+        f"{args.prompts} prompts in {bare['elapsed_s']:.1f} s = {bare['requests_per_s']:.1f} requests/s"
+    )
 
     from gem_spark.session import get_spark
 
@@ -174,14 +196,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     session_s = time.perf_counter() - started
     try:
         runner = spark_runner(spark, config, prompts, args.batch_size)
-        print(f"(b) Spark runner, local[1]: session start-up {session_s:.1f} s, first job (worker + engine) "
-              f"{runner['startup_s']:.1f} s; {args.prompts} prompts in {runner['elapsed_s']:.1f} s = "
-              f"{runner['requests_per_s']:.1f} requests/s")
+        print(
+            f"(b) Spark runner, local[1]: session start-up {session_s:.1f} s, first job (worker + engine) "
+            f"{runner['startup_s']:.1f} s; {args.prompts} prompts in {runner['elapsed_s']:.1f} s = "
+            f"{runner['requests_per_s']:.1f} requests/s"
+        )
         ratio = runner["requests_per_s"] / bare["requests_per_s"]
         print(f"b/a = {ratio:.3f} (target >= 0.9)")
         replay = replay_runner(spark, work, args.replay_rows, args.batch_size)
-        print(f"replay backend through the runner: {args.replay_rows} rows in {replay['elapsed_s']:.2f} s = "
-              f"{replay['rows_per_s_per_core']:.0f} rows/s per core (target >= 2000)")
+        print(
+            f"replay backend through the runner: {args.replay_rows} rows in {replay['elapsed_s']:.2f} s = "
+            f"{replay['rows_per_s_per_core']:.0f} rows/s per core (target >= 2000)"
+        )
     finally:
         spark.stop()
 

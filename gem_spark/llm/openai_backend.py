@@ -70,7 +70,9 @@ class OpenAIBackend:
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         limits = httpx.Limits(max_connections=self._config.concurrency)
         semaphore = asyncio.Semaphore(self._config.concurrency)
-        async with httpx.AsyncClient(headers=headers, limits=limits, timeout=self._config.timeout_s) as client:
+        async with httpx.AsyncClient(
+            headers=headers, limits=limits, timeout=self._config.timeout_s
+        ) as client:
             results = await asyncio.gather(*(self._request(client, semaphore, r) for r in requests))
         return [self._scrubbed(result) for result in results]
 
@@ -91,8 +93,10 @@ class OpenAIBackend:
             elapsed = time.monotonic() - started
             if result.error_type not in RETRYABLE:
                 return replace(result, latency_s=elapsed)
-            delay = retry_after if retry_after is not None else backoff_delay(
-                attempt, config.backoff_base_s, config.backoff_max_s, self._rng
+            delay = (
+                retry_after
+                if retry_after is not None
+                else backoff_delay(attempt, config.backoff_base_s, config.backoff_max_s, self._rng)
             )
             if attempt == config.max_retries or elapsed + delay >= config.max_total_wait_s:
                 break

@@ -54,4 +54,3 @@ def _build(model: ModelConfig) -> Backend:
         return ReplayBackend(model)
     msg = f"no backend for model config {type(model).__name__}"
     raise TypeError(msg)
-

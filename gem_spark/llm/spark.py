@@ -22,6 +22,7 @@ from pyspark.sql.pandas.types import to_arrow_type
 from pyspark.sql.types import DoubleType, IntegerType, StringType, StructField, StructType
 
 from gem_spark.config import ModelConfig, RunnerConfig
+from gem_spark.faults import fault_point
 from gem_spark.llm.errors import ErrorType, describe
 from gem_spark.llm.protocol import Backend, LLMRequest, LLMResult
 from gem_spark.llm.registry import get_backend
@@ -98,6 +99,7 @@ def answer_partition(
         for start in range(0, batch.num_rows, batch_size):
             chunk = batch.slice(start, batch_size)
             if backend is None:  # built only for a partition that has rows
+                fault_point("llm.task")
                 pin_task_gpus()
                 backend = get_backend(model)
                 meter.start()
@@ -107,7 +109,9 @@ def answer_partition(
     meter.log()
 
 
-def answer_rows(backend: Backend, rows: list[dict[str, Any]], build_request: RequestBuilder) -> list[LLMResult]:
+def answer_rows(
+    backend: Backend, rows: list[dict[str, Any]], build_request: RequestBuilder
+) -> list[LLMResult]:
     """One result per row, in row order; build and backend failures become error results."""
     results: dict[int, LLMResult] = {}
     requests: dict[int, LLMRequest] = {}
@@ -119,7 +123,7 @@ def answer_rows(backend: Backend, rows: list[dict[str, Any]], build_request: Req
     pending = list(requests.values())
     try:
         answers = backend.generate(pending) if pending else []
-    except Exception as exc:  # noqa: BLE001 - backends should not raise; if one does, rows carry it
+    except Exception as exc:
         log.exception("backend %s raised for a batch of %d", backend.model_name, len(pending))
         answers = [LLMResult.failure(r.key, ErrorType.BACKEND_ERROR.value, describe(exc)) for r in pending]
     if [answer.key for answer in answers] != [request.key for request in pending]:

@@ -98,7 +98,9 @@ class TransformersBackend:
                 )
         except (RuntimeError, ValueError) as exc:
             log.warning("transformers generate failed for a batch of %d: %s", len(batch), describe(exc))
-            return [LLMResult.failure(item.key, ErrorType.ENGINE_ERROR.value, describe(exc)) for item in batch]
+            return [
+                LLMResult.failure(item.key, ErrorType.ENGINE_ERROR.value, describe(exc)) for item in batch
+            ]
         latency = time.perf_counter() - started
         completions = output[:, padded["input_ids"].shape[1] :].tolist()
         return [self._result(item, tokens, latency) for item, tokens in zip(batch, completions, strict=True)]

@@ -99,7 +99,7 @@ def make_handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server naming
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             content = body["messages"][-1]["content"]
             scenario = content.split()[0]
@@ -124,7 +124,7 @@ def make_handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
                 with state.lock:
                     state.in_flight[scenario] -= 1
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server signature
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     return Handler

@@ -143,7 +143,9 @@ def test_connection_refused_is_retried_then_reported(api_key: str) -> None:
     assert "3 attempt(s)" in (result.error_message or "")
 
 
-def test_request_body_carries_sampling_tools_and_json_schema(scripted_server: ServerState, api_key: str) -> None:
+def test_request_body_carries_sampling_tools_and_json_schema(
+    scripted_server: ServerState, api_key: str
+) -> None:
     schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
     tools = [{"type": "function", "function": {"name": "book", "parameters": {"type": "object"}}}]
     request = ask(

@@ -12,7 +12,9 @@ def body(message: dict, finish_reason: str | None = "stop", usage: dict | None =
 
 
 def test_content_usage_and_finish_reason() -> None:
-    result = parse_completion("k", body({"content": "hi"}, "length", {"prompt_tokens": 4, "completion_tokens": 2}))
+    result = parse_completion(
+        "k", body({"content": "hi"}, "length", {"prompt_tokens": 4, "completion_tokens": 2})
+    )
     assert (result.key, result.text, result.finish_reason) == ("k", "hi", "length")
     assert (result.prompt_tokens, result.completion_tokens) == (4, 2)
 
@@ -30,7 +32,12 @@ def test_tool_calls_follow_content_and_keep_unparseable_arguments() -> None:
 
 
 def test_malformed_bodies_are_error_results() -> None:
-    for raw in [b"\xff\xfe", b"[]", b'{"choices": []}', json.dumps({"choices": [{"message": {"content": 3}}]}).encode()]:
+    for raw in [
+        b"\xff\xfe",
+        b"[]",
+        b'{"choices": []}',
+        json.dumps({"choices": [{"message": {"content": 3}}]}).encode(),
+    ]:
         result = parse_completion("k", raw)
         assert result.error_type == ErrorType.MALFORMED_RESPONSE.value, raw
         assert result.text is None

@@ -34,8 +34,9 @@ def test_hits_by_stage_and_key_and_misses_as_error_rows(tmp_path: Path) -> None:
             {"stage": "select", "key": "b", "text": "new"},  # a re-recording replaces the earlier line
         ],
     )
-    results = replay(path).generate([request("select", "a"), request("extract", "a"), request("select", "b"),
-                                     request("judge", "a")])
+    results = replay(path).generate(
+        [request("select", "a"), request("extract", "a"), request("select", "b"), request("judge", "a")]
+    )
     assert [r.text for r in results] == ["yes", "{}", "new", None]
     assert [r.finish_reason for r in results[:3]] == ["stop"] * 3
     assert results[3].error_type == ErrorType.NO_RECORDED_RESPONSE.value

@@ -29,5 +29,9 @@ def test_budget_leaves_room_for_the_completion_and_honours_the_cap() -> None:
 
 def test_prompt_too_long_result() -> None:
     result = prompt_too_long("k", 120, 100)
-    assert (result.error_type, result.prompt_tokens, result.text) == (ErrorType.PROMPT_TOO_LONG.value, 120, None)
+    assert (result.error_type, result.prompt_tokens, result.text) == (
+        ErrorType.PROMPT_TOO_LONG.value,
+        120,
+        None,
+    )
     assert "120" in (result.error_message or "") and "100" in (result.error_message or "")

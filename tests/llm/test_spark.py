@@ -38,7 +38,9 @@ def request_builder(stage: str) -> Callable[[dict[str, Any]], LLMRequest]:
         if row["n"] == UNBUILDABLE:
             msg = f"row {row['n']} has no usable text"
             raise ValueError(msg)
-        return LLMRequest(key=row["segment_id"], messages=[{"role": "user", "content": row["text"]}], stage=stage)
+        return LLMRequest(
+            key=row["segment_id"], messages=[{"role": "user", "content": row["text"]}], stage=stage
+        )
 
     return build
 
@@ -52,22 +54,34 @@ def segments(spark: SparkSession):
 @pytest.fixture(scope="module")
 def replay_model(tmp_path_factory: pytest.TempPathFactory) -> ReplayModelConfig:
     path = tmp_path_factory.mktemp("replay") / "responses.jsonl"
-    records = [{"stage": "select", "key": segment_id(n), "text": f"answer {n}"} for n in range(ROWS) if n != MISSING]
+    records = [
+        {"stage": "select", "key": segment_id(n), "text": f"answer {n}"} for n in range(ROWS) if n != MISSING
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return ReplayModelConfig(backend="replay", model="recorded", responses=str(path))
 
 
-def test_replay_runner_keeps_every_row_and_marks_bad_ones(spark: SparkSession, segments, replay_model) -> None:
-    out = run_llm(segments, replay_model, RunnerConfig(batch_size=64, partitions=3), request_builder("select"))
+def test_replay_runner_keeps_every_row_and_marks_bad_ones(
+    spark: SparkSession, segments, replay_model
+) -> None:
+    out = run_llm(
+        segments, replay_model, RunnerConfig(batch_size=64, partitions=3), request_builder("select")
+    )
     assert out.columns == ["segment_id", "text", "n", "llm"]
     assert out.schema["llm"].dataType == LLM_STRUCT
-    actual = out.selectExpr("segment_id", "llm.model", "llm.raw_output", "llm.finish_reason", "llm.error_type")
+    actual = out.selectExpr(
+        "segment_id", "llm.model", "llm.raw_output", "llm.finish_reason", "llm.error_type"
+    )
     expected_rows = []
     for n in range(ROWS):
         if n == UNBUILDABLE:
-            expected_rows.append((segment_id(n), "recorded", None, None, ErrorType.REQUEST_BUILD_FAILED.value))
+            expected_rows.append(
+                (segment_id(n), "recorded", None, None, ErrorType.REQUEST_BUILD_FAILED.value)
+            )
         elif n == MISSING:
-            expected_rows.append((segment_id(n), "recorded", None, None, ErrorType.NO_RECORDED_RESPONSE.value))
+            expected_rows.append(
+                (segment_id(n), "recorded", None, None, ErrorType.NO_RECORDED_RESPONSE.value)
+            )
         else:
             expected_rows.append((segment_id(n), "recorded", f"answer {n}", "stop", None))
     expected = spark.createDataFrame(expected_rows, actual.schema)
@@ -135,7 +149,9 @@ def test_vllm_runner_builds_one_engine_per_worker_across_jobs(
 
     runner = RunnerConfig(batch_size=64)
     first = run_llm(segments.selectExpr("*", "1 AS job"), model, runner, build_and_record).collect()
-    second = run_llm(segments.limit(200).selectExpr("*", "2 AS job"), model, runner, build_and_record).collect()
+    second = run_llm(
+        segments.limit(200).selectExpr("*", "2 AS job"), model, runner, build_and_record
+    ).collect()
 
     assert sorted(row.segment_id for row in first) == [segment_id(n) for n in range(ROWS)]
     by_n = {row.n: row.llm for row in first}

@@ -53,8 +53,12 @@ def user(key: str, text: str, **fields: object) -> LLMRequest:
 def sampled(count: int, constraint: ResponseConstraint) -> list[LLMRequest]:
     """`count` requests sampled at temperature 1 with different seeds: many distinct outputs."""
     return [
-        user(f"k{i}", f"Describe task {i}.", sampling={"temperature": 1.0, "seed": i, "max_tokens": 64},
-             constraint=constraint)
+        user(
+            f"k{i}",
+            f"Describe task {i}.",
+            sampling={"temperature": 1.0, "seed": i, "max_tokens": 64},
+            constraint=constraint,
+        )
         for i in range(count)
     ]
 
@@ -69,7 +73,10 @@ def test_engine_options_pass_config_and_engine_kwargs_through(tiny_model_dir: Pa
     options = engine_options(config)
     assert options["model"] == str(tiny_model_dir)
     assert (options["max_model_len"], options["kv_cache_memory_bytes"], options["dtype"]) == (
-        1024, 64 << 20, "bfloat16")
+        1024,
+        64 << 20,
+        "bfloat16",
+    )
     assert options["structured_outputs_config"] == {"backend": "xgrammar", "disable_any_whitespace": True}
     assert (options["seed"], options["enforce_eager"]) == (3, False)  # engine_kwargs win
 
@@ -96,7 +103,9 @@ def test_chat_with_tools_and_template_kwargs(vllm_config: VllmModelConfig) -> No
     assert all(r.ok for r in results)
     assert results[1].prompt_tokens > results[0].prompt_tokens + 20
 
-    no_thinking = get_backend(vllm_config.model_copy(update={"chat_template_kwargs": {"enable_thinking": False}}))
+    no_thinking = get_backend(
+        vllm_config.model_copy(update={"chat_template_kwargs": {"enable_thinking": False}})
+    )
     assert "<think>" in render_prompt(tokenizer, plain, {"enable_thinking": False})
     [result] = no_thinking.generate([plain])
     assert result.prompt_tokens > results[0].prompt_tokens
@@ -130,8 +139,9 @@ def test_results_come_back_in_input_order_after_prefix_sorting(vllm_config: Vllm
     requests = [user(f"r{i}", ("z" if i % 2 else "a") + " word" * (i + 1)) for i in range(10)]
     results = backend.generate(requests)
     assert [r.key for r in results] == [r.key for r in requests]
-    expected_tokens = [len(tokenizer.encode(render_prompt(tokenizer, r, {}), add_special_tokens=False))
-                       for r in requests]
+    expected_tokens = [
+        len(tokenizer.encode(render_prompt(tokenizer, r, {}), add_special_tokens=False)) for r in requests
+    ]
     assert [r.prompt_tokens for r in results] == expected_tokens
     solo = [backend.generate([r])[0].text for r in requests]  # greedy: a request's answer is its own
     assert [r.text for r in results] == solo
