@@ -7,6 +7,7 @@ of two places: the segments it produced, or one quarantine row.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from gem_spark.config import IngestConfig
@@ -25,6 +26,9 @@ from gem_spark.stages.ingest.readers import MISSING, RawRecord
 from gem_spark.text.hashing import segment_id
 from gem_spark.text.normalize import looks_like_html_only, normalize_text
 from gem_spark.text.segment import Segment, segment_text
+
+# Anything but whitespace and invisible format characters (zero-width spaces, joiners, word joiner).
+_VISIBLE = re.compile(r"[^\s\u200b-\u200f\u2060-\u2064]")
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ def segment_record(record: RawRecord, config: IngestConfig) -> list[SegmentRow] 
         return text
     normalised = normalize_text(text)
     limit = config.raw_preview_chars
-    if not normalised:
+    if not _VISIBLE.search(normalised):
         return Rejection(
             EMPTY_TEXT, f"{len(text)} chars, nothing left after normalising", preview(text, limit)
         )

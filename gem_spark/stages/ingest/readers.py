@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -230,49 +231,47 @@ def _read_parquet(unit: Unit, config: IngestConfig) -> Iterator[RawRecord | BadR
             index += batch.num_rows
 
 
+def _open_csv(
+    unit: Unit, stack: ExitStack, on_bad_row: Callable[[pacsv.InvalidRow], str], **convert: object
+) -> pacsv.CSVStreamingReader:
+    return pacsv.open_csv(
+        open_stream(unit.path, unit.compression, stack),
+        read_options=pacsv.ReadOptions(block_size=1 << 22),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad_row),
+        convert_options=pacsv.ConvertOptions(check_utf8=False, **convert),
+    )
+
+
 def _read_csv(unit: Unit, config: IngestConfig) -> Iterator[RawRecord | BadRecord]:
     with ExitStack() as stack:
-        header = pacsv.open_csv(
-            open_stream(unit.path, unit.compression, stack),
-            read_options=pacsv.ReadOptions(block_size=1 << 16),
-            convert_options=pacsv.ConvertOptions(check_utf8=False),
-        ).schema.names
+        header = _open_csv(unit, stack, lambda row: "skip").schema.names
     if config.columns.text not in header:
         msg = f"no column {config.columns.text!r} (columns: {', '.join(header)})"
         raise MissingTextColumnError(msg)
     wanted = _wanted_columns(config, header)
-    bad_rows: list[pacsv.InvalidRow] = []
+    bad_rows: list[BadRecord] = []
+    numbers = itertools.count(1)
 
     def keep_bad_row(row: pacsv.InvalidRow) -> str:
-        bad_rows.append(row)
+        # pyarrow cannot number lines when values may hold newlines: number the bad rows instead.
+        detail = f"expected {row.expected_columns} columns, found {row.actual_columns}"
+        number = next(numbers)
+        bad_rows.append(BadRecord(-number, f"bad_row:{number}", MALFORMED_RECORD, detail, row.text))
         return "skip"
 
     with ExitStack() as stack:
-        reader = pacsv.open_csv(
-            open_stream(unit.path, unit.compression, stack),
-            read_options=pacsv.ReadOptions(block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=keep_bad_row),
-            # Every column we use as raw bytes: type inference and UTF-8 checks cannot fail the file.
-            convert_options=pacsv.ConvertOptions(
-                include_columns=wanted, column_types=dict.fromkeys(wanted, pa.binary()), check_utf8=False
-            ),
+        # Every column we use as raw bytes: type inference and UTF-8 checks cannot fail the file.
+        reader = _open_csv(
+            unit, stack, keep_bad_row, include_columns=wanted, column_types=dict.fromkeys(wanted, pa.binary())
         )
         index = 0
         for batch in reader:
-            yield from _drain_bad_rows(bad_rows)
+            yield from bad_rows
+            bad_rows.clear()
             columns = {name: _as_python(batch.column(name)) for name in wanted}
             yield from _records_from_columns(columns, config, index, "row")
             index += batch.num_rows
-        yield from _drain_bad_rows(bad_rows)
-
-
-def _drain_bad_rows(rows: list[pacsv.InvalidRow]) -> Iterator[BadRecord]:
-    """Rows pyarrow skipped since the last batch; they are numbered by their line when pyarrow knows it."""
-    for row in rows:
-        detail = f"expected {row.expected_columns} columns, found {row.actual_columns}"
-        ref = f"line:{row.number}" if row.number is not None else f"bad_row:{id(row)}"
-        yield BadRecord(-1, ref, MALFORMED_RECORD, detail, row.text)
-    rows.clear()
+        yield from bad_rows
 
 
 def _read_jsonl(unit: Unit, config: IngestConfig) -> Iterator[RawRecord | BadRecord]:

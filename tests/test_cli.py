@@ -1,0 +1,58 @@
+"""The gem-spark command line: exit codes, config errors before Spark, tables, demo."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gem_spark.cli import COMMANDS, EXIT_CONFIG, EXIT_OK, build_parser, main
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIG_FILE = str(REPO / "conf" / "local.yaml")
+
+
+def test_every_command_has_config_and_set() -> None:
+    parser = build_parser()
+    for command in COMMANDS:
+        args = parser.parse_args([command.name, "--config", "c.yaml", "--set", "a=1", "--set", "b=2",
+                                  *(["--input", "x", "--snapshot", "s"] if command.name == "ingest" else [])])  # fmt: skip
+        assert (args.command, args.config, args.overrides) == (command.name, "c.yaml", ["a=1", "b=2"])
+
+
+def test_ingest_takes_comma_separated_and_repeated_inputs() -> None:
+    args = build_parser().parse_args(
+        ["ingest", "--config", "c", "--input", "a,b", "--input", "c", "--format", "jsonl", "--snapshot", "s1"]
+    )
+    assert (args.inputs, args.format, args.snapshot) == (["a,b", "c"], "jsonl", "s1")
+
+
+def test_an_unknown_config_key_exits_2_naming_key_and_file_without_starting_spark() -> None:
+    # A fresh interpreter: no Spark session may exist afterwards, and nothing may be imported from pyspark.
+    code = (
+        "import sys; from gem_spark.cli import main; "
+        "rc = main(['ingest', '--config', sys.argv[1], '--set', 'ingest.min_segment_charz=5', "
+        "'--input', 'x', '--snapshot', 's']); "
+        "assert 'pyspark' not in sys.modules, 'pyspark was imported'; sys.exit(rc)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, CONFIG_FILE], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == EXIT_CONFIG, result.stderr
+    assert "ingest.min_segment_charz" in result.stderr
+    assert CONFIG_FILE in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 3
+
+
+def test_a_bad_value_and_a_missing_file_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tables", "--config", CONFIG_FILE, "--set", f"tables.root={root}"]) == EXIT_OK
+    lines = capsys.readouterr().out.strip().splitlines()
+    rows = {line.split()[0]: line.split(maxsplit=3)[1:] for line in lines[1:]}
+    assert rows["segments"][1:] == ["30", "ok 30"]
+    assert rows["quarantine"] == ["0", "0", "empty"]
+    version, count, statuses = rows["prefilter"]
+    assert count == "30"
+    assert statuses.startswith("ok ") and "rejected" in statuses and "(prefilter_low_score " in statuses
+    assert rows["runs"][2].startswith("finished ") and "failed" not in rows["runs"][2]
