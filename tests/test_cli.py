@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from deltalake import DeltaTable
 
-from gem_spark.cli import COMMANDS, EXIT_CONFIG, EXIT_OK, build_parser, main
+from gem_spark.cli import COMMANDS, EXIT_CONFIG, EXIT_FAILED, EXIT_OK, build_parser, main
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG_FILE = str(REPO / "conf" / "local.yaml")
@@ -47,12 +48,45 @@ def test_an_unknown_config_key_exits_2_naming_key_and_file_without_starting_spar
 
 
 def test_a_bad_value_and_a_missing_file_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tables", "--config", CONFIG_FILE, "--set", "prefilter.threshold=7"]) == EXIT_CONFIG
+    assert "prefilter.threshold" in capsys.readouterr().err
+    assert main(["tables", "--config", "/nonexistent/gem.yaml"]) == EXIT_CONFIG
+    assert "config file not found: /nonexistent/gem.yaml" in capsys.readouterr().err
+
+
+@pytest.mark.spark
+def test_an_input_that_names_nothing_fails_with_one_line(
+    spark, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "ingest",
+        "--config",
+        CONFIG_FILE,
+        "--set",
+        f"tables.root={tmp_path}",
+        "--input",
+        str(tmp_path / "*.jsonl"),
+    ]
+    assert main([*args, "--snapshot", "s1"]) == EXIT_FAILED
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == f"gem-spark ingest failed: IngestInputError: input '{tmp_path}/*.jsonl' matches no file"
+
+
+@pytest.mark.spark
+def test_demo_ingests_the_example_corpus_and_tables_lists_it(
+    spark, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "lake"
+    assert main(["demo", "--config", CONFIG_FILE, "--set", f"tables.root={root}"]) == EXIT_OK
+    assert "ingest: 30 documents in: 30 segmented, 0 quarantined" in capsys.readouterr().out
+    for name in ("segments", "prefilter", "runs"):
+        assert DeltaTable(str(root / name)).version() >= 1
     assert main(["tables", "--config", CONFIG_FILE, "--set", f"tables.root={root}"]) == EXIT_OK
     lines = capsys.readouterr().out.strip().splitlines()
     rows = {line.split()[0]: line.split(maxsplit=3)[1:] for line in lines[1:]}
     assert rows["segments"][1:] == ["30", "ok 30"]
     assert rows["quarantine"] == ["0", "0", "empty"]
-    version, count, statuses = rows["prefilter"]
+    _, count, statuses = rows["prefilter"]
     assert count == "30"
     assert statuses.startswith("ok ") and "rejected" in statuses and "(prefilter_low_score " in statuses
     assert rows["runs"][2].startswith("finished ") and "failed" not in rows["runs"][2]
