@@ -183,6 +183,8 @@ class DedupConfig(StrictModel):
     shingle_size: int = Field(default=5, ge=1)
     num_hashes: int = Field(default=64, ge=1)
     threshold: float = Field(default=0.8, gt=0.0, le=1.0)
+    # Chance that a pair at exactly `threshold` shares an LSH band (and so is compared at all).
+    recall: float = Field(default=0.95, gt=0.0, lt=1.0)
 
 
 class BenchmarkFile(StrictModel):
@@ -193,6 +195,8 @@ class BenchmarkFile(StrictModel):
 
 class DecontamConfig(StrictModel):
     ngram: int = Field(default=13, ge=3)
+    # Benchmark texts shorter than `ngram` words but at least this long are matched as a whole.
+    min_ngram: int = Field(default=8, ge=1)
     benchmarks: list[BenchmarkFile] = Field(default_factory=list)
 
 
