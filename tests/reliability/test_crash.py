@@ -1,0 +1,60 @@
+"""Crash safety: SIGKILL the driver at named points across the teacher pipeline, rerun, compare.
+
+Each case arms one fault point (gem_spark.faults) in a subprocess running the whole teacher mode,
+which kills itself there with SIGKILL — deterministic, not timing-based. The rerun (in this process)
+must finish the work, and the tables must then hold exactly what an uninterrupted run wrote, as sets
+of (key, fingerprint, status, payload hash), with at most one ok/rejected row per (key, fingerprint).
+With commit_rows=5 the 12 selected segments are committed in 3 chunks, so "mid-stage" points exist.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gem_spark.config import load_config
+from gem_spark.pipeline import run_pipeline
+from tests.reliability.lake import lake_state, run_driver, run_statuses, settled_duplicates, write_config
+
+# (fault spec, what the process was doing when it died)
+KILL_POINTS = [
+    ("stage.before.select:kill", "run row written, no stage started"),
+    ("commit.staged.select:kill", "inside select's first commit: Parquet files written, Delta log not"),
+    ("chunk.after.select:kill:2", "mid-stage: 2 of 3 select chunks committed"),
+    ("commit.done.extract:kill", "extract's first chunk committed, before the stage went on"),
+    ("stage.after.extract:kill", "between stages: extract done, generate not started"),
+    ("chunk.after.generate:kill", "mid-stage: first generate chunk committed"),
+    ("commit.staged.refine:kill:2", "inside refine's second commit"),
+    ("commit.staged.judge:kill", "inside judge's first commit (rule rejections)"),
+    ("chunk.after.judge:kill", "mid-stage: first judged chunk committed"),
+    ("commit.staged.accepted:kill", "inside the accepted commit"),
+    ("commit.staged.runs:kill:2", "inside the runs table's end-row commit: all data written"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("fault", "where"), KILL_POINTS, ids=[spec for spec, _ in KILL_POINTS])
+def test_killed_run_reruns_to_the_same_tables(
+    fault: str, where: str, lake: Path, tmp_path: Path, teacher_baseline: dict, spark
+) -> None:
+    config_path = write_config(tmp_path, lake, pipeline={"commit_rows": 5})
+    fault_log = tmp_path / "faults.log"
+    killed = run_driver(
+        config_path, "run", "teacher", env={"GEM_FAULT": fault, "GEM_FAULT_LOG": str(fault_log)}
+    )
+
+    assert killed.returncode == -9, f"expected SIGKILL at {fault} ({where}); stderr:\n{killed.stderr[-3000:]}"
+    assert fault_log.read_text().startswith(fault.split(":")[0])
+    assert settled_duplicates(lake) == {}
+    statuses = run_statuses(lake)
+    interrupted = [run_id for run_id, status in statuses.items() if status == "running"]
+    assert len(interrupted) == 1, statuses
+
+    rerun = run_pipeline(load_config(config_path), "teacher", spark=spark)
+
+    assert lake_state(lake) == teacher_baseline
+    assert settled_duplicates(lake) == {}
+    statuses = run_statuses(lake)
+    assert statuses[interrupted[0]] == "running"  # the killed run stays visible as unfinished
+    assert statuses[rerun.run_id] == "finished"
