@@ -20,6 +20,7 @@ import pandas as pd
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructField, StructType
 
+from gem_spark.faults import fault_point
 from gem_spark.llm.protocol import LLMRequest
 from gem_spark.llm.spark import run_llm
 from gem_spark.prompts import PROMPTS_DIR_ENV, PromptTemplate, load_template
@@ -170,6 +171,7 @@ class LLMStage(ABC):
         for chunk in chunks(todo, self.key, n_rows, self.pipeline_config.commit_rows):
             results = run_llm(chunk, self.model, ctx.config.runner, self.build_request)
             self.commit(ctx, self.finish(results, ctx.run_id), version)
+            fault_point(f"chunk.after.{self.name}")
             version += 1
         return version
 

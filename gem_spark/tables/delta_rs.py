@@ -20,6 +20,7 @@ from deltalake.transaction import AddAction, CommitProperties, Transaction
 from pyspark.sql.pandas.types import to_arrow_schema
 from pyspark.sql.types import StructType
 
+from gem_spark.faults import fault_point
 from gem_spark.tables.conform import conform, require_same_schema
 from gem_spark.tables.naming import table_path
 from gem_spark.tables.staged_files import StagedFile, delete_files, stage_files
@@ -115,7 +116,10 @@ class DeltaRsStore(TableStore):
         declared = spark_schema(table)
         schema = delta_arrow_schema(declared)
         files = stage_files(conform(name, df, declared), self.location(name), schema)
-        return commit_files(self.location(name), files, schema, commit)
+        fault_point(f"commit.staged.{name}")
+        applied = commit_files(self.location(name), files, schema, commit)
+        fault_point(f"commit.done.{name}")
+        return applied
 
     def read(self, name: str, version: int | None = None) -> DataFrame:
         table = self._open(name)
