@@ -67,7 +67,7 @@ class StandaloneCluster:
         )
         self._processes.append(process)
 
-    def start(self, timeout_s: float = 90.0) -> StandaloneCluster:
+    def start(self, timeout_s: float = 300.0) -> StandaloneCluster:
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
         master = ["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1"]
         self._spawn("master", [*master, "--port", str(self.port), "--webui-port", str(self.webui_port)])

@@ -3,7 +3,7 @@
 1. The cluster machinery and GPU scheduling: workers discover their GPU with the project's discovery
    script (a fake `nvidia-smi` stands in for the driver, which this machine lacks), and a probe job
    submitted through submit.sh runs on both workers with a GPU address per task.
-2. The pipeline: ingest + both modes submitted through submit.sh to the cluster, and the same with
+2. The pipeline: ingest + the production (synthesizer) path submitted through submit.sh to the cluster, and the same with
    `spark-submit --master local[2]`; the stage tables of both runs hold the same rows.
 """
 
@@ -49,7 +49,7 @@ def _submit_env(extra_path: Path | None = None) -> dict[str, str]:
     return env
 
 
-def _run(command: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
+def _run(command: list[str], env: dict[str, str], timeout: float = 900) -> subprocess.CompletedProcess:
     result = subprocess.run(
         command, env=env, cwd=REPO, check=False, capture_output=True, text=True, timeout=timeout
     )
@@ -173,7 +173,6 @@ def _pipeline_steps(tables_root: Path) -> list[tuple[str, list[str]]]:
     into = ["--set", f"tables.root={tables_root}"]
     return [
         ("ingest", ["--input", str(CORPUS), "--snapshot", "demo", *into]),
-        ("run_pipeline", ["--mode", "teacher", *into]),
         ("run_pipeline", ["--mode", "synthesizer", *into]),
     ]
 
