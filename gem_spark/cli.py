@@ -52,7 +52,28 @@ def _tables(args: argparse.Namespace, config: GemConfig) -> None:
     from gem_spark.tables import open_store
     from gem_spark.tables.summary import format_summaries, summarize
 
-    print(format_summaries(summarize(open_store(config.tables, get_spark(config.spark)))))
+    from gem_spark.pipeline import TABLES
+
+    print(format_summaries(summarize(open_store(config.tables, get_spark(config.spark)), list(TABLES))))
+
+
+def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mode", choices=("teacher", "synthesizer"), default="synthesizer",
+                        help="teacher: select→extract→generate→refine→judge; synthesizer: select→synthesize→judge")
+    parser.add_argument("--stages", help="comma-separated subset of the mode's stages (default: all)")
+    parser.add_argument("--limit", type=int, help="at most this many rows enter the first stage")
+    parser.add_argument("--snapshot", help="only segments of this corpus snapshot")  # fmt: skip
+
+
+def _run(args: argparse.Namespace, config: GemConfig) -> None:
+    from gem_spark.pipeline import run_pipeline
+
+    stages = [name.strip() for name in args.stages.split(",")] if args.stages else None
+    summary = run_pipeline(config, args.mode, stages=stages, limit=args.limit, snapshot=args.snapshot)
+    for counts in summary.stages:
+        print(f"{counts.stage:<11} in {counts.n_in:>6}  ok {counts.n_ok:>6}  rejected {counts.n_rejected:>6}  "
+              f"error {counts.n_error:>6}  {counts.duration_s:>7.1f}s")  # fmt: skip
+    print(f"run {summary.run_id}: {summary.n_requests} model requests")
 
 
 def _demo(args: argparse.Namespace, config: GemConfig) -> None:
@@ -72,6 +93,7 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("ingest", "read corpus files into the segments table (bad records to quarantine)", _ingest_arguments, _ingest),
     Command("tables", "list every table with its version and row counts by status", _no_arguments, _tables),
+    Command("run", "run the GEM stages of a mode over pending work", _run_arguments, _run),
     Command("demo", "run the job on the bundled example corpus", _no_arguments, _demo),
 )  # fmt: skip
 

@@ -1,6 +1,7 @@
-"""`gem-spark demo` / `make demo`: the job on the bundled example corpus with the embedded default.
+"""`gem-spark demo` / `make demo`: the whole job on the bundled example corpus with the embedded default.
 
-For now: ingest `examples/corpus` (segments, quarantine, prefilter) and print the table summary.
+Ingest `examples/corpus`, then both GEM paths (teacher and synthesizer) over the recorded responses in
+`examples/responses.jsonl`, then print every table and where the accepted trajectories are.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gem_spark.config import GemConfig
+from gem_spark.pipeline import TABLES, run_pipeline
 from gem_spark.session import get_spark
 from gem_spark.stages.ingest import run_ingest
 from gem_spark.tables import open_store
@@ -21,4 +23,10 @@ def run_demo(config: GemConfig) -> None:
     spark = get_spark(config.spark)
     summary = run_ingest(config, [str(EXAMPLE_CORPUS)], DEMO_SNAPSHOT, spark=spark)
     print(f"ingest: {summary.describe()}")
-    print(format_summaries(summarize(open_store(config.tables, spark))))
+    for mode in ("teacher", "synthesizer"):
+        run = run_pipeline(config, mode, snapshot=DEMO_SNAPSHOT, spark=spark)
+        print(f"{mode} run {run.run_id}: {run.n_requests} model requests, "
+              f"{run.counts('accepted').n_ok} trajectories accepted")  # fmt: skip
+    store = open_store(config.tables, spark)
+    print(format_summaries(summarize(store, list(TABLES))))
+    print(f"accepted trajectories: {store.location('accepted')}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from gem_spark.config import GemConfig
+from gem_spark.faults import fault_point
 from gem_spark.session import get_spark
 from gem_spark.stages.accepted import accept
 from gem_spark.stages.common import StageContext
@@ -30,6 +31,9 @@ STAGES: dict[Mode, tuple[str, ...]] = {
     "teacher": ("select", "extract", "generate", "refine", "judge"),
     "synthesizer": ("select", "synthesize", "judge"),
 }
+# Every table a pipeline writes, in data-flow order (what `gem-spark tables` lists).
+TABLES = ("segments", "quarantine", "prefilter", "select", "extract", "generate", "refine", "synthesize", "judge",
+          "accepted", "runs")  # fmt: skip
 # Which stage's trajectories the judge reads in each mode.
 JUDGED_STAGE: dict[Mode, str] = {"teacher": "refine", "synthesizer": "synthesize"}
 
@@ -106,10 +110,13 @@ def run_pipeline(
                 limit=limit if position == 0 else None,
                 snapshot=snapshot,
             )
+            fault_point(f"stage.before.{name}")
             summary.stages.append(build_stage(name, ctx, mode).run(ctx))
             recorder.stage_done(summary.stages[-1])
+            fault_point(f"stage.after.{name}")
             if name == "judge":
                 summary.stages.append(accept(ctx))
                 recorder.stage_done(summary.stages[-1])
+                fault_point("stage.after.accepted")
     log.info("run %s (%s) finished: %d model requests", summary.run_id, mode, summary.n_requests)
     return summary
