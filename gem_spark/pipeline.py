@@ -14,12 +14,12 @@ from gem_spark.stages.common import StageContext
 from gem_spark.stages.extract import ExtractStage
 from gem_spark.stages.generate import GenerateStage
 from gem_spark.stages.judge import JudgeStage
-from gem_spark.stages.llm_stage import LLMStage, StageCounts
+from gem_spark.stages.llm_stage import LLMStage
 from gem_spark.stages.refine import RefineStage
 from gem_spark.stages.select import SelectStage
 from gem_spark.stages.synthesize import SynthesizeStage
 from gem_spark.tables import open_store
-from gem_spark.tables.runs import RunRecorder
+from gem_spark.tables.runs import RunRecorder, StageCounts
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

@@ -22,7 +22,8 @@ from gem_spark.stages.common import (
     stage_schema,
 )
 from gem_spark.stages.inputs import upstream
-from gem_spark.stages.llm_stage import StageCounts, count_written
+from gem_spark.stages.llm_stage import count_written
+from gem_spark.tables.runs import StageCounts
 from gem_spark.stages.trajectory_stage import STATS, TRAJECTORY
 from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.store import CommitId

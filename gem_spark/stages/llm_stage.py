@@ -34,6 +34,7 @@ from gem_spark.stages.common import (
     pending,
     stage_schema,
 )
+from gem_spark.tables.runs import StageCounts
 from gem_spark.tables.store import CommitId
 
 if TYPE_CHECKING:
@@ -49,17 +50,6 @@ class Outcome:
     status: str
     reason: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class StageCounts:
-    stage: str
-    n_in: int
-    n_ok: int
-    n_rejected: int
-    n_error: int
-    duration_s: float
-    n_requests: int = 0
 
 
 class LLMStage(ABC):

@@ -41,6 +41,7 @@ class StageCounts:
     n_rejected: int
     n_error: int
     duration_s: float
+    n_requests: int = 0
 
 
 def new_run_id() -> str:
@@ -57,6 +58,7 @@ class StageCountsLike(Protocol):
     n_rejected: int
     n_error: int
     duration_s: float
+    n_requests: int
 
 
 def _first_line(error: BaseException) -> str:

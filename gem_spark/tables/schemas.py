@@ -89,6 +89,8 @@ STAGE_COUNTS = StructType(
         _required("n_rejected", LongType()),
         _required("n_error", LongType()),
         _required("duration_s", DoubleType()),
+        # Model requests the stage made (0 for stages without a model, and on a rerun with nothing new).
+        _required("n_requests", LongType()),
     ]
 )
 
