@@ -48,7 +48,7 @@ def test_a_run_is_running_then_finished_with_its_stage_counts(spark, store) -> N
         "ingest",
     )
     assert [stage.asDict() for stage in row["stages"]] == [
-        {"stage": "ingest", "n_in": 10, "n_ok": 7, "n_rejected": 2, "n_error": 1, "duration_s": 0.5}
+        {"stage": "ingest", "n_in": 10, "n_ok": 7, "n_rejected": 2, "n_error": 1, "duration_s": 0.5, "n_requests": 0}
     ]
     assert row["ended_at"] >= row["started_at"]
     assert store.read("runs").count() == 2  # both rows stay: the table is append-only
