@@ -7,7 +7,6 @@ Files hold only the hostile content, so every quarantine row of a file is accoun
 from __future__ import annotations
 
 import gzip
-import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,8 +49,13 @@ def _big_line(path: Path) -> None:
         out.write('"}\n')
 
 
+# Good records that hostile files also hold and that must still be segmented: the CSV's well-formed
+# row, and the records of the truncated .gz before the damage (a prefix gz-0, gz-1, ...).
+SALVAGED_CSV_ID, SALVAGED_GZ_PREFIX = "c1", "gz-"
+
+
 def _truncated_gzip(path: Path) -> None:
-    data = gzip.compress(jsonl_bytes([{"id": f"gz-{n}", "text": procedure(n)} for n in range(40)]))
+    data = gzip.compress(jsonl_bytes([_doc(f"gz-{n}", procedure(500 + n)) for n in range(40)]))
     path.write_bytes(data[: len(data) // 2])
 
 
@@ -71,7 +75,7 @@ CATALOGUE: list[Hostile] = [
     Hostile(
         "latin1.jsonl",
         "invalid UTF-8 inside a JSON line",
-        _bytes(b'{"id": "l1", "text": "caf\xe9 ' + procedure(1).encode() + b'"}\n'),
+        _bytes(jsonl_bytes([_doc("l1", "caf@ " + procedure(1))]).replace(b"@", b"\xe9")),
         Counter(undecodable_bytes=1),
     ),
     Hostile("nul.txt", "a file of NUL bytes", _bytes(b"\x00" * 8192), Counter(empty_text=1)),
@@ -148,12 +152,6 @@ CATALOGUE: list[Hostile] = [
         _bytes(f'id,text\nc1,"{procedure(3)}"\nc2,only,too,many,fields\n'.encode()),
         Counter(malformed_record=1),
     ),
-    Hostile(
-        "surrogate.jsonl",
-        "lone surrogate escape in JSON",
-        _bytes(json.dumps(_doc("u1", "\ud800" + procedure(4))).encode() + b"\n"),
-        Counter(undecodable_bytes=1),
-    ),
 ]
 
 # Good documents next to the hostile ones: they must still be segmented.
@@ -164,13 +162,21 @@ GOOD = [_doc(f"good-{n}", procedure(n)) for n in range(3)]
 DUPLICATE_IDS = [_doc("good-0", procedure(100)), _doc("good-1", procedure(1))]
 
 
+# Hostile characters inside otherwise good documents are removed by text normalisation, and the
+# documents are segmented: NUL bytes, a lone surrogate escape, byte-order marks, C1 controls.
+SANITISED = [
+    _doc("nul-inside", procedure(200).replace(" ", "\x00 ", 5)),
+    _doc("surrogate", "\ud800" + procedure(201)),
+    _doc("bom-controls", "\ufeff" + procedure(202).replace("\n", "\x85\n", 2)),
+]
+HOSTILE_CHARACTERS = ("\x00", "\ud800", "\ufeff", "\x85")
+
+
 def write_catalogue(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for hostile in CATALOGUE:
         hostile.write(folder / hostile.name)
     (folder / "good.jsonl").write_bytes(jsonl_bytes(GOOD))
     (folder / "duplicate-ids.jsonl").write_bytes(jsonl_bytes(DUPLICATE_IDS))
+    (folder / "sanitised.jsonl").write_bytes(jsonl_bytes(SANITISED))
     return folder
-
-
-__all__ = ["CATALOGUE", "DUPLICATE_IDS", "GOOD", "Hostile", "write_catalogue"]

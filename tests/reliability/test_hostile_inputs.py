@@ -13,7 +13,16 @@ import pytest
 
 from gem_spark.config import load_config
 from gem_spark.stages.ingest import run_ingest
-from tests.reliability.hostile_inputs import CATALOGUE, DUPLICATE_IDS, GOOD, write_catalogue
+from tests.reliability.hostile_inputs import (
+    CATALOGUE,
+    DUPLICATE_IDS,
+    GOOD,
+    HOSTILE_CHARACTERS,
+    SALVAGED_CSV_ID,
+    SALVAGED_GZ_PREFIX,
+    SANITISED,
+    write_catalogue,
+)
 from tests.reliability.lake import read_table, write_config
 
 
@@ -35,10 +44,15 @@ def test_every_hostile_kind_is_quarantined_with_its_reason(tmp_path: Path, spark
     assert set(by_file) == {hostile.name for hostile in CATALOGUE}  # nothing good was quarantined
     assert all(row["detail"] for row in quarantine)
 
-    good_docs = len(GOOD) + len(DUPLICATE_IDS)
-    assert summary.documents_segmented == good_docs
+    segments = read_table(root, "segments")
+    segmented_ids = {row["doc_id"] for row in segments}
+    salvaged_gz = {doc_id for doc_id in segmented_ids if doc_id.startswith(SALVAGED_GZ_PREFIX)}
+    assert salvaged_gz == {f"{SALVAGED_GZ_PREFIX}{n}" for n in range(len(salvaged_gz))}  # before the damage
+    good = GOOD + DUPLICATE_IDS + SANITISED
+    assert segmented_ids == {doc["id"] for doc in good} | {SALVAGED_CSV_ID} | salvaged_gz
+    assert summary.documents_segmented == len(good) + 1 + len(salvaged_gz)
     assert summary.documents_quarantined == sum(sum(h.reasons.values()) for h in CATALOGUE) == len(quarantine)
     assert summary.documents_in == summary.documents_segmented + summary.documents_quarantined
     # The byte-identical copy is one known segment; the reused id with new text is a new segment.
     assert summary.segments_new == summary.segments_produced - 1
-    assert {row["doc_id"] for row in read_table(root, "segments")} >= {doc["id"] for doc in GOOD}
+    assert not [row["doc_id"] for row in segments if any(c in row["text"] for c in HOSTILE_CHARACTERS)]
