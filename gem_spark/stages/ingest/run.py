@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -96,12 +97,18 @@ def _count_documents(rows: DataFrame) -> _DocumentCounts:
     return counts
 
 
-def _append_new(store: TableStore, table: str, rows: DataFrame, commit: CommitId) -> tuple[DataFrame, int]:
-    """Append `rows` (deduplicated against a pinned table version); return them persisted, and how many.
+def _cached(stack: ExitStack, df: DataFrame) -> DataFrame:
+    """`df` persisted (in memory, spilling to disk) until `stack` closes, whatever happens."""
+    df = df.persist(StorageLevel.MEMORY_AND_DISK)
+    stack.callback(df.unpersist)
+    return df
 
-    The caller unpersists them when done.
-    """
-    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
+
+def _append_new(
+    stack: ExitStack, store: TableStore, table: str, rows: DataFrame, commit: CommitId
+) -> tuple[DataFrame, int]:
+    """Append `rows` (deduplicated against a pinned table version); return them cached, and how many."""
+    rows = _cached(stack, rows)
     count = rows.count()
     if count:
         store.append(table, rows, commit)
@@ -138,8 +145,8 @@ def _ingest(
 ) -> IngestSummary:
     started = time.monotonic()
     log.info("ingest: reading %d file(s) as snapshot %s", len(files), snapshot)
-    rows = read_rows(spark, files, config.ingest).persist(StorageLevel.MEMORY_AND_DISK)
-    try:
+    with ExitStack() as cache:
+        rows = _cached(cache, read_rows(spark, files, config.ingest))
         docs = _count_documents(rows)
         run.stage_done(
             StageCounts("ingest", docs.documents_in, docs.segmented, docs.quarantined - docs.errors, docs.errors,
@@ -153,18 +160,16 @@ def _ingest(
         stored_segments = store.read(SEGMENTS_TABLE, version=store.version(SEGMENTS_TABLE))
         stored_quarantine = store.read(QUARANTINE_TABLE, version=store.version(QUARANTINE_TABLE))
         fresh, segments_new = _append_new(
+            cache,
             store,
             SEGMENTS_TABLE,
             new_segments(rows, stored_segments, snapshot, fingerprint, run.run_id),
             commit,
         )
-        bad, quarantine_new = _append_new(
-            store,
-            QUARANTINE_TABLE,
-            new_quarantine(rows, stored_quarantine, snapshot, fingerprint, run.run_id),
-            commit,
-        )
-        bad.unpersist()
+        _, quarantine_new = _append_new(
+            cache, store, QUARANTINE_TABLE,
+            new_quarantine(rows, stored_quarantine, snapshot, fingerprint, run.run_id), commit,
+        )  # fmt: skip
         run.stage_done(
             StageCounts("dedup", docs.segments, segments_new, docs.segments - segments_new, 0,
                         time.monotonic() - started)
@@ -176,14 +181,10 @@ def _ingest(
             unscored(stored_segments, store, prefilter_fingerprint(threshold))
         )
         by_status = score_and_append(pending, store, threshold, run.run_id)
-        fresh.unpersist()
-        scored = sum(by_status.values())
         run.stage_done(
-            StageCounts("prefilter", scored, by_status.get("ok", 0), by_status.get("rejected", 0),
+            StageCounts("prefilter", sum(by_status.values()), by_status.get("ok", 0), by_status.get("rejected", 0),
                         by_status.get("error", 0), time.monotonic() - started)
         )  # fmt: skip
-    finally:
-        rows.unpersist()
     return IngestSummary(
         run_id=run.run_id,
         snapshot=snapshot,

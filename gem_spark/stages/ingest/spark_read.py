@@ -29,11 +29,21 @@ def parallelism(spark: SparkSession) -> int:
         return int(spark.conf.get("spark.sql.shuffle.partitions") or 8)
 
 
+def _plan(spark: SparkSession, files: list[InputFile], slots: int) -> list[tuple[str, str, str | None, int]]:
+    """Units of all files. Parquet footers are read on executors (many files, remote storage); every
+    other file is one unit and needs no job."""
+    units = [(file.path, file.fmt, file.compression, 0) for file in files if file.fmt != "parquet"]
+    parquet = [(file.path, file.fmt, file.compression) for file in files if file.fmt == "parquet"]
+    if parquet:
+        planned = spark.createDataFrame(parquet, FILE_STRUCT).repartition(min(len(parquet), slots))
+        units += [tuple(row) for row in planned.mapInArrow(plan_batches, UNIT_STRUCT).collect()]
+    return units
+
+
 def read_rows(spark: SparkSession, files: list[InputFile], config: IngestConfig) -> DataFrame:
     """ROW_STRUCT rows for every record of `files`; the reading itself runs on executors."""
     slots = parallelism(spark)
-    files_df = spark.createDataFrame([(file.path, file.fmt, file.compression) for file in files], FILE_STRUCT)
-    units = files_df.repartition(min(len(files), slots)).mapInArrow(plan_batches, UNIT_STRUCT).collect()
+    units = _plan(spark, files, slots)
     partitions = max(1, min(len(units), slots * _UNITS_PER_SLOT))
     units_df = spark.createDataFrame(units, UNIT_STRUCT).repartition(partitions)
     return units_df.mapInArrow(partial(ingest_batches, config=config), ROW_STRUCT)
