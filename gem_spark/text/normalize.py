@@ -18,7 +18,7 @@ _PARAGRAPH_BREAK = "\u2029"
 
 def _translation_table() -> dict[int, str | None]:
     table: dict[int, str | None] = {
-        code: None for code in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)) if chr(code) not in "\n\t"
+        code: None for code in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if chr(code) not in "\n\t"
     }
     table.update({ord(char): "\n" for char in _LINE_BREAKS})
     table[ord(_PARAGRAPH_BREAK)] = "\n\n"
@@ -67,4 +67,3 @@ def looks_like_html_only(text: str) -> bool:
         return True
     visible = _CHAR_REFERENCE.sub(" ", _TAG.sub(" ", _INVISIBLE_BLOCKS.sub(" ", text)))
     return len(_WORD_CHAR.findall(visible)) < HTML_ONLY_VISIBLE_SHARE * total
-

@@ -91,9 +91,13 @@ _TOKEN = re.compile(r"[a-z0-9][a-z0-9'’-]*")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n+")
 _OPENING_WORDS = re.compile(r"[A-Za-z][A-Za-z'’]*")
 # A list item: "1. ", "2) ", "Step 3:", "a) " (numbered) or "- ", "* ", "• " (bulleted), at line start.
-_LIST_ITEM = re.compile(r"(?:(?P<number>(?:step\s*)?\d{1,3}[.):]|[a-h][.)])|(?P<bullet>[-*•·▪●◦‣–]))\s+", re.I)
+_LIST_ITEM = re.compile(
+    r"(?:(?P<number>(?:step\s*)?\d{1,3}[.):]|[a-h][.)])|(?P<bullet>[-*•·▪●◦‣–]))\s+", re.IGNORECASE
+)
 _HOW_TO = re.compile(r"(?:how to|how do i|how can i|step[- ]by[- ]step)\b", re.IGNORECASE)
-_PHRASES = re.compile(r"\b(?:after that|once you|when you're done|log (?:in|out)|sign (?:in|up|out))\b", re.I)
+_PHRASES = re.compile(
+    r"\b(?:after that|once you|when you're done|log (?:in|out)|sign (?:in|up|out))\b", re.IGNORECASE
+)
 _MENU_ARROWS = (">", "→", "»")
 _MENU_PATH = re.compile(r"\b[A-Z][\w&' ]{0,30}?\s?(?:>|->|→|»)\s?[A-Z\"'“]")
 _SHORTCUT = re.compile(r"\b(?:ctrl|control|cmd|command|alt|option|shift|win|fn)\s?\+\s?\w", re.IGNORECASE)
@@ -165,7 +169,8 @@ def _measure(text: str) -> _Measures:
         bulleted_items=bulleted,
         imperative_items=imperative_items,
         words=max(sum(counts.values()), 1),
-        sequence_words=_total(counts, _SEQUENCE_WORDS) + sum(not p.startswith(("log", "sign")) for p in phrases),
+        sequence_words=_total(counts, _SEQUENCE_WORDS)
+        + sum(not p.startswith(("log", "sign")) for p in phrases),
         ui_words=_total(counts, _UI_WORDS) + sum(p.startswith(("log", "sign")) for p in phrases),
         second_person=_total(counts, _SECOND_PERSON_WORDS),
         first_person=_total(counts, _FIRST_PERSON_WORDS),

@@ -36,7 +36,9 @@ def in_calibration_half(doc_id: str) -> bool:
 def scored_corpus(shared_data) -> list[ScoredDocument]:
     import pyarrow.parquet as pq
 
-    table = pq.read_table(shared_data / "corpus" / "web_sample.parquet", columns=["id", "text", "source_dataset"])
+    table = pq.read_table(
+        shared_data / "corpus" / "web_sample.parquet", columns=["id", "text", "source_dataset"]
+    )
     documents = []
     started, segments = time.perf_counter(), 0
     for row in table.to_pylist():
@@ -47,7 +49,9 @@ def scored_corpus(shared_data) -> list[ScoredDocument]:
             ScoredDocument(row["source_dataset"] == PROCEDURAL_SOURCE, in_calibration_half(row["id"]), passes)
         )
     elapsed = time.perf_counter() - started
-    print(f"\nnormalise+segment+score: {len(documents) / elapsed:.0f} docs/s, {segments / elapsed:.0f} segments/s")
+    print(
+        f"\nnormalise+segment+score: {len(documents) / elapsed:.0f} docs/s, {segments / elapsed:.0f} segments/s"
+    )
     return documents
 
 
@@ -96,33 +100,43 @@ def test_halves_are_both_populated(scored_corpus: list[ScoredDocument]) -> None:
 
 PROCEDURAL_TEXTS = {
     "prose_with_intro_clauses": (
-        "To turn on dark mode on your iPhone, open the Settings app. Scroll down and tap Display & "
-        "Brightness. Under Appearance, select Dark. If you want it to switch automatically, turn on the "
-        "Automatic toggle and then tap Options to choose a schedule.",
+        (
+            "To turn on dark mode on your iPhone, open the Settings app. Scroll down and tap Display & "
+            "Brightness. Under Appearance, select Dark. If you want it to switch automatically, turn on the "
+            "Automatic toggle and then tap Options to choose a schedule."
+        ),
         {"imperative_openings", "ui_vocabulary"},
     ),
     "menu_path": (
-        "Go to Settings > Privacy > Location Services. Find the app in the list and tap it. Choose While "
-        "Using the App. Finally, close Settings and restart the app so the change takes effect.",
+        (
+            "Go to Settings > Privacy > Location Services. Find the app in the list and tap it. Choose While "
+            "Using the App. Finally, close Settings and restart the app so the change takes effect."
+        ),
         {"menu_path", "sequence_words"},
     ),
     "keyboard_shortcut": (
-        "Select the cells you want to copy and press Ctrl+C. Click the first cell of the destination "
-        "range, then press Ctrl+V to paste. If the formatting looks wrong, use Paste Special from the Edit "
-        "menu and pick Values only.",
+        (
+            "Select the cells you want to copy and press Ctrl+C. Click the first cell of the destination "
+            "range, then press Ctrl+V to paste. If the formatting looks wrong, use Paste Special from the Edit "
+            "menu and pick Values only."
+        ),
         {"keyboard_shortcut"},
     ),
     "bulleted_router_reset": (
-        "Resetting a forgotten router password\n- Unplug the router and wait thirty seconds.\n- Hold the "
-        "reset button on the back for ten seconds.\n- Connect your laptop with an Ethernet cable.\n- Open a "
-        "browser and type 192.168.1.1 into the address bar.\n- Log in with the default username and "
-        "password printed on the label.",
+        (
+            "Resetting a forgotten router password\n- Unplug the router and wait thirty seconds.\n- Hold the "
+            "reset button on the back for ten seconds.\n- Connect your laptop with an Ethernet cable.\n- Open a "
+            "browser and type 192.168.1.1 into the address bar.\n- Log in with the default username and "
+            "password printed on the label."
+        ),
         {"bulleted_steps", "imperative_steps"},
     ),
     "numbered_account_setup": (
-        "Setting up two-factor authentication\n1) Sign in to your account on the website.\n2) Click your "
-        "profile picture and choose Security.\n3) Next to Two-step verification, click Turn on.\n4) Scan "
-        "the QR code with your authenticator app and enter the six-digit code.",
+        (
+            "Setting up two-factor authentication\n1) Sign in to your account on the website.\n2) Click your "
+            "profile picture and choose Security.\n3) Next to Two-step verification, click Turn on.\n4) Scan "
+            "the QR code with your authenticator app and enter the six-digit code."
+        ),
         {"numbered_steps", "imperative_steps"},
     ),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +14,9 @@ from gem_spark.text.normalize import normalize_text
 from gem_spark.text.segment import TOO_SHORT, Segment, segment_text
 
 # Text built from words, sentence ends, line and paragraph breaks, plus long unbroken runs.
-_TOKENS = st.sampled_from(["word", "Tap", "é", "longer-token", ".", "!", "?", " ", " ", "\n", "\n\n", "x" * 40])
+_TOKENS = st.sampled_from(
+    ["word", "Tap", "é", "longer-token", ".", "!", "?", " ", " ", "\n", "\n\n", "x" * 40]
+)
 documents = st.lists(_TOKENS, max_size=200).map(lambda tokens: normalize_text("".join(tokens)))
 bounds = st.tuples(st.integers(1, 60), st.integers(0, 120)).map(lambda pair: (pair[0], pair[0] + pair[1]))
 
@@ -40,7 +43,7 @@ def test_segmentation_loses_no_text(document: str, size: tuple[int, int]) -> Non
     assert reassemble(document, segments) == document
     assert [segment.position for segment in segments] == list(range(len(segments)))
     assert segments[0].start == 0 and segments[-1].end == len(document)
-    for before, after in zip(segments, segments[1:]):
+    for before, after in itertools.pairwise(segments):
         assert document[before.end : after.start].strip() == ""
     for segment in segments:
         assert document[segment.start : segment.end] == segment.text
