@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import to_arrow_schema
-from pyspark.sql.types import ArrayType, StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, StringType, StructField, StructType, TimestampType
 
 from gem_spark.export import sharegpt, synthesizer
 from gem_spark.export.chat_template import load_chat_template
@@ -35,7 +35,7 @@ from gem_spark.tables import open_store
 from gem_spark.tables.latest import latest_rows
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import DataFrame, Row, SparkSession
 
     from gem_spark.config import GemConfig
     from gem_spark.tables.store import TableStore
@@ -133,10 +133,20 @@ def _write_records(folder: ExportFolder, rows: DataFrame, settings: ConvertSetti
     )
 
 
+def _utc_row(row: Row, timestamps: list[str]) -> dict[str, Any]:
+    """A collected row as a dict; PySpark hands timestamps over as naive local times, made UTC here."""
+    values = row.asDict(recursive=True)
+    for name in timestamps:
+        if values[name] is not None:
+            values[name] = values[name].astimezone(timezone.utc)
+    return values
+
+
 def _write_parquet(folder: ExportFolder, rows: DataFrame, shard_rows: int) -> Written:
     table_rows = rows.drop("text", "snapshot")
-    schema = to_arrow_schema(table_rows.schema)
-    stream = (row.asDict(recursive=True) for row in table_rows.orderBy(KEY).toLocalIterator())
+    schema = to_arrow_schema(table_rows.schema, timezone="UTC")
+    timestamps = [f.name for f in table_rows.schema.fields if isinstance(f.dataType, TimestampType)]
+    stream = (_utc_row(row, timestamps) for row in table_rows.orderBy(KEY).toLocalIterator())
     folder.write_lines(SKIPPED, [])
     return Written(files=folder.parquet_shards(stream, schema, shard_rows), rows=rows)
 
