@@ -21,6 +21,7 @@ from gem_spark.config import ConfigError, GemConfig, load_config
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 INGEST_FORMATS = ("parquet", "jsonl", "csv", "text")
+EXPORT_FORMATS = ("openai", "sharegpt", "synthesizer", "parquet")
 
 
 def _ingest_arguments(parser: argparse.ArgumentParser) -> None:
@@ -76,6 +77,29 @@ def _run(args: argparse.Namespace, config: GemConfig) -> None:
     print(f"run {summary.run_id}: {summary.n_requests} model requests")
 
 
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=EXPORT_FORMATS, required=True, help="SFT data format")
+    parser.add_argument("--out", required=True, help="output folder (local path or URI)")
+
+
+def _export(args: argparse.Namespace, config: GemConfig) -> None:
+    from gem_spark.export import run_export
+
+    manifest = run_export(config, args.format, args.out)
+    print(f"export {manifest.format}: {manifest.n_exported} rows in {len(manifest.files)} files, "
+          f"{manifest.n_skipped} skipped -> {args.out}")  # fmt: skip
+
+
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default=None, help="output folder (default: report.out of the config)")
+
+
+def _report(args: argparse.Namespace, config: GemConfig) -> None:
+    from gem_spark.report import build_report
+
+    print(f"report: {build_report(config, args.out or config.report.out)}")
+
+
 def _demo(args: argparse.Namespace, config: GemConfig) -> None:
     from gem_spark.demo import run_demo
 
@@ -94,6 +118,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("ingest", "read corpus files into the segments table (bad records to quarantine)", _ingest_arguments, _ingest),
     Command("tables", "list every table with its version and row counts by status", _no_arguments, _tables),
     Command("run", "run the GEM stages of a mode over pending work", _run_arguments, _run),
+    Command("export", "write the accepted trajectories as SFT data files", _export_arguments, _export),
+    Command("report", "write the run report (index.html, report.md, charts)", _report_arguments, _report),
     Command("demo", "run the job on the bundled example corpus", _no_arguments, _demo),
 )  # fmt: skip
 

@@ -1,0 +1,198 @@
+"""Everything the report shows, read from the tables with Spark and reduced to small plain values.
+
+A table that does not exist yet (a synthesizer-only run has no generate/refine) yields empty values,
+never an error. Status counts use the latest row per key and fingerprint (what readers see); token
+counts use every row, because every request was paid for, retries included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pyspark.sql import functions as F
+
+from gem_spark.stages.common import OK
+from gem_spark.tables.latest import latest_rows
+from gem_spark.tables.runs import RUNS_TABLE, read_runs
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from gem_spark.config import GemConfig
+    from gem_spark.tables.store import TableStore
+
+# Funnel order and each table's key.
+TABLE_KEYS = {
+    "segments": "segment_id",
+    "quarantine": "quarantine_id",
+    "prefilter": "segment_id",
+    "select": "segment_id",
+    "extract": "segment_id",
+    "generate": "trajectory_id",
+    "refine": "trajectory_id",
+    "synthesize": "trajectory_id",
+    "judge": "trajectory_id",
+    "accepted": "trajectory_id",
+}
+LLM_STAGES = ("select", "extract", "generate", "refine", "synthesize", "judge")
+TRAJECTORY_TABLES = ("generate", "refine", "synthesize", "accepted")
+RUBRICS = ("r1", "r2", "r3")
+LABELS = ("domain", "platform", "task")
+
+
+@dataclass(frozen=True)
+class Complexity:
+    rows: int
+    mean: dict[str, float]
+    median: dict[str, float]
+
+
+@dataclass(frozen=True)
+class StageCost:
+    stage: str
+    model: str
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    usd: float
+
+
+@dataclass
+class ReportData:
+    # table → {(status, reason): rows}
+    funnel: dict[str, dict[tuple[str, str | None], int]] = field(default_factory=dict)
+    # label → {value: rows} over ok select rows
+    labels: dict[str, dict[str, int]] = field(default_factory=dict)
+    complexity: dict[str, Complexity] = field(default_factory=dict)
+    # rubric → (failed, judged); rule reason → judge rows rejected for it
+    rubric_failures: dict[str, tuple[int, int]] = field(default_factory=dict)
+    rule_failures: dict[str, int] = field(default_factory=dict)
+    costs: list[StageCost] = field(default_factory=list)
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+    def status_total(self, table: str, status: str | None = None) -> int:
+        counts = self.funnel.get(table, {})
+        return sum(n for (s, _), n in counts.items() if status is None or s == status)
+
+    def pass_rate(self, table: str) -> float | None:
+        total = self.status_total(table)
+        return self.status_total(table, OK) / total if total else None
+
+    @property
+    def accepted_ok(self) -> int:
+        return self.status_total("accepted", OK)
+
+
+def _latest(store: TableStore, table: str) -> DataFrame | None:
+    return latest_rows(store.read(table), [TABLE_KEYS[table]]) if store.exists(table) else None
+
+
+def _funnel(store: TableStore) -> dict[str, dict[tuple[str, str | None], int]]:
+    funnel = {}
+    for table in TABLE_KEYS:
+        latest = _latest(store, table)
+        if latest is not None:
+            rows = latest.groupBy("status", "reason").count().collect()
+            funnel[table] = {(row["status"], row["reason"]): int(row["count"]) for row in rows}
+    return funnel
+
+
+def _labels(store: TableStore) -> dict[str, dict[str, int]]:
+    selected = _latest(store, "select")
+    if selected is None:
+        return {label: {} for label in LABELS}
+    selected = selected.where(F.col("status") == OK)
+    return {
+        label: {row[label]: int(row["count"]) for row in selected.groupBy(label).count().collect() if row[label]}
+        for label in LABELS
+    }
+
+
+def _complexity(store: TableStore) -> dict[str, Complexity]:
+    found = {}
+    for table in TRAJECTORY_TABLES:
+        latest = _latest(store, table)
+        if latest is None:
+            continue
+        ok = latest.where(F.col("status") == OK)
+        metrics = ("messages", "distinct_tools_called", "tool_calls")
+        row = ok.agg(
+            F.count(F.lit(1)).alias("rows"),
+            *[F.avg(f"stats.{m}").alias(f"mean_{m}") for m in metrics],
+            *[F.median(f"stats.{m}").alias(f"median_{m}") for m in metrics],
+        ).first()
+        if row["rows"]:
+            found[table] = Complexity(
+                rows=int(row["rows"]),
+                mean={m: float(row[f"mean_{m}"]) for m in metrics},
+                median={m: float(row[f"median_{m}"]) for m in metrics},
+            )
+    return found
+
+
+def _judge(store: TableStore) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
+    latest = _latest(store, "judge")
+    if latest is None:
+        return {}, {}
+    scored = latest.where(F.col("r1").isNotNull())
+    row = scored.agg(F.count(F.lit(1)).alias("n"), *[F.sum((F.col(r) == 0).cast("int")).alias(r) for r in RUBRICS]).first()
+    rubrics = {r: (int(row[r] or 0), int(row["n"])) for r in RUBRICS}
+    reasons = latest.select(F.explode_outer("rule_reasons").alias("reason")).where(F.col("reason").isNotNull())
+    rules = {r["reason"]: int(r["count"]) for r in reasons.groupBy("reason").count().collect()}
+    return rubrics, rules
+
+
+def _costs(store: TableStore, config: GemConfig) -> list[StageCost]:
+    costs = []
+    for stage in LLM_STAGES:
+        if not store.exists(stage):
+            continue
+        used = store.read(stage).where(F.col("llm").isNotNull())
+        row = used.agg(
+            F.count(F.lit(1)).alias("requests"),
+            F.sum("llm.prompt_tokens").alias("prompt"),
+            F.sum("llm.completion_tokens").alias("completion"),
+            F.first("llm.model", ignorenulls=True).alias("model"),
+        ).first()
+        role = config.stages[stage].model
+        model = config.models.get(role)
+        prompt, completion = int(row["prompt"] or 0), int(row["completion"] or 0)
+        usd = 0.0
+        if model is not None:
+            usd = (prompt * model.prices.prompt_per_m + completion * model.prices.completion_per_m) / 1e6
+        costs.append(StageCost(stage, row["model"] or (model.model if model else role), int(row["requests"]),
+                               prompt, completion, usd))  # fmt: skip
+    return costs
+
+
+def _runs(store: TableStore) -> list[dict[str, Any]]:
+    if not store.exists(RUNS_TABLE):
+        return []
+    accepted: dict[str, int] = {}
+    if store.exists("accepted"):
+        rows = store.read("accepted").where(F.col("status") == OK).groupBy("run_id").count().collect()
+        accepted = {row["run_id"]: int(row["count"]) for row in rows}
+    runs = []
+    for row in read_runs(store).orderBy("started_at", "run_id").collect():
+        ended = row["ended_at"]
+        runs.append({
+            "run_id": row["run_id"], "command": row["command"], "snapshot": row["snapshot"] or "",
+            "status": row["status"], "started_at": row["started_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            "duration_s": round((ended - row["started_at"]).total_seconds(), 1) if ended else None,
+            "stages": len(row["stages"]), "accepted": accepted.get(row["run_id"], 0),
+        })  # fmt: skip
+    return runs
+
+
+def collect(store: TableStore, config: GemConfig) -> ReportData:
+    rubrics, rules = _judge(store)
+    return ReportData(
+        funnel=_funnel(store),
+        labels=_labels(store),
+        complexity=_complexity(store),
+        rubric_failures=rubrics,
+        rule_failures=rules,
+        costs=_costs(store, config),
+        runs=_runs(store),
+    )
