@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from gem_spark.config import ReplayModelConfig, RunnerConfig, SamplingConfig, SparkConfig, VllmModelConfig
+from gem_spark.llm.chat import prompt_token_ids
 from gem_spark.llm.protocol import LLMRequest
 
 SYSTEM = "You label web text. Answer with one short sentence about whether it describes a procedure."
@@ -84,7 +85,8 @@ def engine_config(model_dir: Path, max_tokens: int) -> VllmModelConfig:
 
 
 class BareLoop:
-    """(a): render with the model's chat template and call LLM.generate batch by batch, in the driver."""
+    """(a): render with the model's chat template and call LLM.generate batch by batch, in the driver;
+    the same rendering the runner's vllm backend does, without Spark, prefix sorting or error handling."""
 
     def __init__(self, config: VllmModelConfig) -> None:
         from vllm import LLM, SamplingParams
@@ -98,10 +100,17 @@ class BareLoop:
         self.params = SamplingParams(temperature=0.0, max_tokens=config.sampling.max_tokens)
 
     def _generate(self, batch: list[list[dict[str, str]]]) -> None:
-        texts = [
-            self.tokenizer.apply_chat_template(m, add_generation_prompt=True, tokenize=False) for m in batch
+        # Token prompts, rendered exactly as the runner renders them: vLLM's text-prompt path is
+        # slower here (about 1.45x on the CPU build), so text prompts would flatter the runner.
+        from vllm.inputs import TokensPrompt
+
+        prompts = [
+            TokensPrompt(
+                prompt_token_ids=prompt_token_ids(self.tokenizer, LLMRequest(key="", messages=m), {})
+            )
+            for m in batch
         ]
-        self.llm.generate(texts, self.params, use_tqdm=False)
+        self.llm.generate(prompts, self.params, use_tqdm=False)
 
     def requests_per_s(self, prompts: list[list[dict[str, str]]], batch_size: int) -> float:
         self._generate(prompts[:batch_size])  # warm-up, not timed
