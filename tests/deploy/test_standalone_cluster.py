@@ -53,7 +53,11 @@ def _run(command: list[str], env: dict[str, str], timeout: float = 900) -> subpr
     result = subprocess.run(
         command, env=env, cwd=REPO, check=False, capture_output=True, text=True, timeout=timeout
     )
-    assert result.returncode == 0, f"{command[:3]}... exited {result.returncode}:\n{result.stderr[-4000:]}"
+    # The job's own one-line reason first: Spark's INFO logs after it would push it out of a plain tail.
+    reasons = [line for line in result.stderr.splitlines() if line.startswith("gem-spark ")]
+    assert result.returncode == 0, (
+        f"{command[:3]}... exited {result.returncode}: {reasons}\n{result.stderr[-3000:]}"
+    )
     return result
 
 
