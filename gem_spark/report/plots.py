@@ -57,7 +57,7 @@ def compared_bars(path: Path, title: str, labels: list[str], ours: list[float], 
     ax.set_xticks(positions, [label.replace("_", " ") for label in labels], rotation=30, ha="right")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend()
+    ax.legend(loc="upper right")
     return _save(fig, path)
 
 
@@ -71,7 +71,7 @@ def bars(path: Path, title: str, labels: list[str], values: list[float], ylabel:
     ax.bar(labels, values, color=COLORS["ok"])
     if reference is not None:
         ax.axhline(reference, linestyle="--", color=COLORS["paper"], label=reference_label)
-        ax.legend()
+        ax.legend(loc="upper right")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.tick_params(axis="x", rotation=30)

@@ -1,0 +1,61 @@
+"""The report over tables written through the real store: empty tables render as empty, filled ones
+show their counts, and index.html renders its images and tables in headless Chromium."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PIL import Image
+
+from gem_spark.report import build_report
+from gem_spark.report.metrics import collect
+from gem_spark.stages.accepted import CONTAMINATED, NEAR_DUPLICATE
+from gem_spark.tables.runs import RunRecorder
+from tests.export.accepted_rows import Lake, accepted_row, real_trajectories
+from tests.report.chromium import dump_dom, screenshot
+
+IMAGES = ("funnel.png", "pass_rates.png", "domains.png", "tasks.png", "platforms.png", "complexity.png",
+          "judge.png", "cost.png", "runs.png")  # fmt: skip
+
+
+def _rendered(index: Path, profile: Path) -> dict[str, int]:
+    """The render-check marker the page writes on load: images, images decoded, tables."""
+    dom = dump_dom(index, profile)
+    marker = re.search(r'<p id="render-check"[^>]*>', dom)
+    assert marker, dom[:500]
+    return {key: int(value) for key, value in re.findall(r'data-([a-z-]+)="(\d+)"', marker.group(0))}
+
+
+def test_report_of_empty_tables_renders(spark, tmp_path: Path) -> None:
+    lake = Lake(spark, tmp_path / "lake")
+    index = build_report(lake.config, tmp_path / "report", spark=spark)
+    assert index.name == "index.html"
+    assert sorted(p.name for p in index.parent.glob("*.png")) == sorted(IMAGES)
+    markdown = (index.parent / "report.md").read_text()
+    assert "## Funnel" in markdown and "(none)" in markdown
+    assert _rendered(index, tmp_path / "profile") == {"images": 9, "images-loaded": 9, "tables": 11}
+
+
+def test_report_counts_accepted_marks_and_runs(spark, shared_data: Path, tmp_path: Path) -> None:
+    lake = Lake(spark, tmp_path / "lake")
+    with RunRecorder(lake.store, lake.config, command="run:teacher", snapshot="2026-01", spark=spark) as run:
+        trajectories = real_trajectories(shared_data)[:12]
+        lake.accept([accepted_row(f"t{i:02d}", t, minutes=i, run_id=run.run_id) for i, t in enumerate(trajectories)])
+        lake.accept([
+            accepted_row("t03", trajectories[3], minutes=60, status=NEAR_DUPLICATE, detail="t01"),
+            accepted_row("t05", trajectories[5], minutes=60, status=CONTAMINATED, detail="bfcl:3"),
+        ])  # fmt: skip
+    data = collect(lake.store, lake.config)
+    assert data.funnel["accepted"] == {("ok", None): 10, (NEAR_DUPLICATE, NEAR_DUPLICATE): 1, (CONTAMINATED, CONTAMINATED): 1}
+    assert data.complexity["accepted"].rows == 10
+    assert [(r["status"], r["snapshot"], r["accepted"]) for r in data.runs] == [("finished", "2026-01", 12)]
+
+    index = build_report(lake.config, tmp_path / "report", spark=spark)
+    markdown = (index.parent / "report.md").read_text()
+    assert "| accepted | 12 | 10 | 0 | 0 | 2 |" in markdown
+    assert f"| {run.run_id} | run:teacher | 2026-01 | finished |" in markdown
+    assert _rendered(index, tmp_path / "profile")["images-loaded"] == len(IMAGES)
+    shot = screenshot(index, tmp_path / "profile", tmp_path / "report.png")
+    colours = Image.open(shot).convert("RGB").resize((64, 256)).getcolors(64 * 256)
+    assert len(colours) > 20, "the screenshot is blank"
