@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export VLLM_ENABLE_V1_MULTIPROCESSING := 0
 
-.PHONY: demo test bench java venv clean
+.PHONY: demo test bench java venv chromium clean
 
 java:
 	@command -v java >/dev/null 2>&1 && java -version 2>&1 | head -1 | grep -Eq '"(1[7-9]|[2-9][0-9])' || \
@@ -33,7 +33,12 @@ venv: java $(STAMP)
 demo: venv
 	$(PY) -m gem_spark.cli demo --config conf/local.yaml
 
-test: venv
+# The report test renders index.html in headless Chromium (Debian's package).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+	  { echo "the report test needs Chromium: install it with 'sudo apt-get install -y chromium'"; exit 1; }
+
+test: venv chromium
 	$(PY) -m pytest -q
 
 bench: venv
