@@ -5,12 +5,15 @@ function running it; adding one is a one-line edit there. Every subcommand takes
 `--set key=value`; the config is validated before Spark starts.
 
 Exit codes: 0 done, 1 the command failed (one line on stderr; `--traceback` for the rest),
-2 bad arguments or an invalid config.
+2 bad arguments or an invalid config. Cluster schedulers (YARN, Kubernetes, Databricks) show that line in
+their run summary: the spark-submit entry points in jobs/ are thin calls of `main` with a subcommand.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import logging
 import sys
 import traceback
@@ -22,6 +25,8 @@ from gem_spark.config import ConfigError, GemConfig, load_config
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 INGEST_FORMATS = ("parquet", "jsonl", "csv", "text")
 EXPORT_FORMATS = ("openai", "sharegpt", "synthesizer", "parquet")
+# Pipeline modes, the production path first (the default of `run`).
+MODES = ("synthesizer", "teacher")
 
 
 def _ingest_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,11 +46,12 @@ def _no_arguments(parser: argparse.ArgumentParser) -> None:
     del parser
 
 
-def _ingest(args: argparse.Namespace, config: GemConfig) -> None:
+def _ingest(args: argparse.Namespace, config: GemConfig) -> object:
     from gem_spark.stages.ingest import run_ingest
 
     summary = run_ingest(config, args.inputs, args.snapshot, args.format)
     print(f"run {summary.run_id}: {summary.describe()}")
+    return summary
 
 
 def _tables(args: argparse.Namespace, config: GemConfig) -> None:
@@ -59,22 +65,29 @@ def _tables(args: argparse.Namespace, config: GemConfig) -> None:
 
 
 def _run_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--mode", choices=("teacher", "synthesizer"), default="synthesizer",
-                        help="teacher: select→extract→generate→refine→judge; synthesizer: select→synthesize→judge")
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        help="teacher: select→extract→generate→refine→judge; synthesizer: select→synthesize→judge "
+        "(default: synthesizer, or teacher when --stages are teacher-only)",
+    )
     parser.add_argument("--stages", help="comma-separated subset of the mode's stages (default: all)")
     parser.add_argument("--limit", type=int, help="at most this many rows enter the first stage")
     parser.add_argument("--snapshot", help="only segments of this corpus snapshot")  # fmt: skip
 
 
-def _run(args: argparse.Namespace, config: GemConfig) -> None:
-    from gem_spark.pipeline import run_pipeline
+def _run(args: argparse.Namespace, config: GemConfig) -> object:
+    from gem_spark.pipeline import STAGES, run_pipeline
 
     stages = [name.strip() for name in args.stages.split(",")] if args.stages else None
-    summary = run_pipeline(config, args.mode, stages=stages, limit=args.limit, snapshot=args.snapshot)
+    # The production path first; `--stages extract` (jobs/extract.py) alone means the teacher path.
+    mode = args.mode or next((mode for mode in MODES if set(stages or ()) <= set(STAGES[mode])), MODES[0])
+    summary = run_pipeline(config, mode, stages=stages, limit=args.limit, snapshot=args.snapshot)
     for counts in summary.stages:
         print(f"{counts.stage:<11} in {counts.n_in:>6}  ok {counts.n_ok:>6}  rejected {counts.n_rejected:>6}  "
               f"error {counts.n_error:>6}  {counts.duration_s:>7.1f}s")  # fmt: skip
     print(f"run {summary.run_id}: {summary.n_requests} model requests")
+    return summary
 
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,22 +95,25 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="output folder (local path or URI)")
 
 
-def _export(args: argparse.Namespace, config: GemConfig) -> None:
+def _export(args: argparse.Namespace, config: GemConfig) -> object:
     from gem_spark.export import run_export
 
     manifest = run_export(config, args.format, args.out)
     print(f"export {manifest.format}: {manifest.n_exported} rows in {len(manifest.files)} files, "
           f"{manifest.n_skipped} skipped -> {args.out}")  # fmt: skip
+    return manifest
 
 
 def _report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, help="output folder (default: report.out of the config)")
 
 
-def _report(args: argparse.Namespace, config: GemConfig) -> None:
+def _report(args: argparse.Namespace, config: GemConfig) -> object:
     from gem_spark.report import build_report
 
-    print(f"report: {build_report(config, args.out or config.report.out)}")
+    index = build_report(config, args.out or config.report.out)
+    print(f"report: {index}")
+    return index
 
 
 def _demo(args: argparse.Namespace, config: GemConfig) -> None:
@@ -111,7 +127,8 @@ class Command:
     name: str
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace, GemConfig], None]
+    # Prints its human summary and returns the result (what --json-summary prints as one JSON line).
+    run: Callable[[argparse.Namespace, GemConfig], object]
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -141,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
             help="override one config key, e.g. --set tables.root=/tmp/lake (repeatable)",
         )
         sub.add_argument("--traceback", action="store_true", help="print the full traceback on failure")
+        sub.add_argument("--json-summary", action="store_true",
+                         help="end with the result as one JSON line (what the jobs/ entry points print)")  # fmt: skip
         command.add_arguments(sub)
         sub.set_defaults(run=command.run)
     return parser
@@ -152,10 +171,32 @@ def _setup_logging(level: str) -> None:
     logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
-def _one_line(error: BaseException) -> str:
-    text = str(error).strip()
-    first = text.splitlines()[0] if text else ""
-    return f"{type(error).__name__}: {first}" if first else type(error).__name__
+def flatten(text: str) -> str:
+    """Join a multi-line message (pydantic errors, JVM stack summaries) into one line."""
+    flat = ""
+    for line in (line.strip() for line in text.splitlines()):
+        if line:
+            flat = f"{flat}{' ' if not flat or flat.endswith(':') else '; '}{line}"
+    return flat.strip()
+
+
+def one_line(error: BaseException) -> str:
+    """`Type: message` on a single line, whatever the message spans."""
+    text = flatten(str(error))
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _jsonable(value: object) -> object:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return str(value)  # paths, timestamps
+
+
+def describe(result: object) -> str:
+    """A command's result (dataclass, pydantic model, path, ...) as one JSON line."""
+    return json.dumps(result, default=_jsonable, sort_keys=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,16 +204,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(args.config, args.overrides)
     except ConfigError as error:
-        print(f"gem-spark: {error}", file=sys.stderr)
+        print(f"gem-spark {args.command}: {flatten(str(error))}", file=sys.stderr)
         return EXIT_CONFIG
     _setup_logging(config.logging.level)
     try:
-        args.run(args, config)
+        result = args.run(args, config)
     except Exception as error:  # noqa: BLE001 - the CLI's job is to turn any failure into one line
         if args.traceback:
             traceback.print_exc()
-        print(f"gem-spark {args.command} failed: {_one_line(error)}", file=sys.stderr)
-        return EXIT_FAILED
+        print(f"gem-spark {args.command} failed: {one_line(error)}", file=sys.stderr)
+        # A config error found late (a stage's model role is missing) is still the config's fault.
+        return EXIT_CONFIG if isinstance(error, ConfigError) else EXIT_FAILED
+    if args.json_summary:
+        print(f"gem-spark {args.command}: {describe(result)}")
     return EXIT_OK
 
 

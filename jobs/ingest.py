@@ -1,11 +1,12 @@
-"""spark-submit entry point: corpus files of a snapshot -> segments table (+ prefilter scores)."""
+"""spark-submit entry point: corpus files of a snapshot -> segments table (+ prefilter scores).
 
-import os
+Runs `gem-spark ingest --json-summary` with this script's arguments (gem_spark/cli.py):
+one JSON line on success; on failure one line on stderr and a non-zero exit code.
+"""
+
 import sys
 
-# Make jobs/_common.py importable wherever this runs (see its docstring).
-sys.path.insert(0, os.path.dirname(os.path.abspath(globals().get("__file__", "_common.py"))))
-from _common import main
+from gem_spark.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main("ingest"))
+    sys.exit(main(["ingest", "--json-summary", *sys.argv[1:]]))

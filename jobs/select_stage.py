@@ -1,14 +1,15 @@
 """spark-submit entry point: Stage 1, the LLM filter over prefiltered segments.
 
-Not named select.py: the script's folder is first on sys.path, and that would shadow the stdlib `select`.
+Runs `gem-spark run --stages select --json-summary` with this script's arguments (gem_spark/cli.py):
+one JSON line on success; on failure one line on stderr and a non-zero exit code.
+
+Not named select.py: spark-submit puts the script's folder first on sys.path, and that would shadow
+the stdlib `select`.
 """
 
-import os
 import sys
 
-# Make jobs/_common.py importable wherever this runs (see its docstring).
-sys.path.insert(0, os.path.dirname(os.path.abspath(globals().get("__file__", "_common.py"))))
-from _common import main
+from gem_spark.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main("select"))
+    sys.exit(main(["run", "--stages", "select", "--json-summary", *sys.argv[1:]]))

@@ -1,11 +1,12 @@
-"""spark-submit entry point: the Trajectory Synthesizer over selected segments (production path)."""
+"""spark-submit entry point: the Trajectory Synthesizer over selected segments (production path).
 
-import os
+Runs `gem-spark run --stages synthesize --json-summary` with this script's arguments (gem_spark/cli.py):
+one JSON line on success; on failure one line on stderr and a non-zero exit code.
+"""
+
 import sys
 
-# Make jobs/_common.py importable wherever this runs (see its docstring).
-sys.path.insert(0, os.path.dirname(os.path.abspath(globals().get("__file__", "_common.py"))))
-from _common import main
+from gem_spark.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main("synthesize"))
+    sys.exit(main(["run", "--stages", "synthesize", "--json-summary", *sys.argv[1:]]))

@@ -209,13 +209,13 @@ for item in "${extra_conf[@]}"; do
   cmd+=(--conf "$item")
 done
 
-# The job script and its shared helper; the config travels with --files except where the image has it.
+# The job script (a thin call of gem_spark.cli, which the environment provides); the config travels with
+# --files except where the image has it.
 if [[ "$python_env" == image && "$deploy_mode" == cluster ]]; then
   job_file="local:///opt/gem-spark/jobs/$job.py"
   job_config="$config"
 else
   job_file="$REPO/jobs/$job.py"
-  py_files+=("$REPO/jobs/_common.py")
   if [[ "$deploy_mode" == cluster ]]; then
     files+=("$config")
     job_config="$(basename "$config")"

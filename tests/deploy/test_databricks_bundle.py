@@ -8,15 +8,15 @@ import ast
 import builtins
 import glob
 import importlib
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+from gem_spark.cli import build_parser
 from gem_spark.config import OpenAIModelConfig, VllmModelConfig, load_config
+from tests.deploy.entry_points import cli_prefix
 
 REPO = Path(__file__).resolve().parents[2]
 BUNDLE = REPO / "deploy" / "databricks"
@@ -44,14 +44,6 @@ def _bundle() -> tuple[dict, dict[str, Path]]:
 BUNDLE_CONFIG, JOB_FILES = _bundle()
 JOB = BUNDLE_CONFIG["resources"]["jobs"]["gem_pipeline"]
 TASKS = {task["task_key"]: task for task in JOB["tasks"]}
-
-
-def _jobs_common():
-    spec = importlib.util.spec_from_file_location("_common", REPO / "jobs" / "_common.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["_common"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _substitute(text: str) -> str:
@@ -135,12 +127,10 @@ def test_tasks_run_existing_jobs_on_defined_clusters_with_the_project_wheel() ->
 
 @pytest.mark.parametrize("task_key", sorted(TASKS))
 def test_task_parameters_parse_with_the_jobs_own_arguments_and_config(task_key: str) -> None:
-    common = _jobs_common()
     task = TASKS[task_key]
     entry_point = (JOB_FILES["gem_pipeline"].parent / task["spark_python_task"]["python_file"]).resolve()
-    name = entry_point.read_text().strip().splitlines()[-1].split('main("', 1)[1].split('"', 1)[0]
     argv = [_substitute(str(arg)) for arg in task["spark_python_task"]["parameters"]]
-    args = common.parser_for(name).parse_args(argv)
+    args = build_parser().parse_args([*cli_prefix(entry_point), *argv])
     config = load_config(args.config, args.overrides)
     assert (config.tables.catalog, config.tables.database) == ("main", "gem")  # Unity Catalog names
 

@@ -110,7 +110,7 @@ def test_yarn_cluster_mode_ships_config_and_discovery_script_with_the_job() -> N
     assert _option(argv, "--files").split(",") == [str(DISCOVERY), "conf/cluster.yaml"]
     assert _confs(argv)["spark.executor.resource.gpu.discoveryScript"] == "./get_gpus_resources.sh"
     assert _confs(argv)["spark.pyspark.driver.python"] == "./environment/bin/python"
-    assert _option(argv, "--py-files") == f"{REPO}/jobs/_common.py"
+    assert "--py-files" not in argv  # the packed env holds the package; the job file needs nothing else
     assert _option(argv, "--config") == "cluster.yaml"  # the shipped copy in the container's folder
 
 
@@ -124,12 +124,9 @@ def test_k8s_uses_the_image_for_python_delta_jobs_and_the_gpu_pod_template() -> 
     assert "local:///opt/gem-spark/jobs/run_pipeline.py" in argv
 
 
-def test_wheel_mode_ships_the_project_wheel_with_the_job_helper() -> None:
+def test_wheel_mode_ships_the_project_wheel() -> None:
     argv = _dry_run("yarn", "--python-env", "wheel")
-    assert _option(argv, "--py-files").split(",") == [
-        f"{REPO}/dist/gem_spark-0.1.0-py3-none-any.whl",
-        f"{REPO}/jobs/_common.py",
-    ]
+    assert _option(argv, "--py-files") == f"{REPO}/dist/gem_spark-0.1.0-py3-none-any.whl"
 
 
 def test_a_cpu_cluster_gets_no_gpu_settings() -> None:
