@@ -14,10 +14,11 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from examples.assemble_responses import CORPUS, corpus_segment_ids
-from gem_spark.config import GemConfig, load_config
+from gem_spark.config import GemConfig, SamplingConfig, load_config
 from gem_spark.pipeline import PipelineError, plan, run_pipeline
 from gem_spark.stages.ingest import run_ingest
 from gem_spark.tables import open_store
+from tests.llm.conftest import tiny_vllm_config
 
 REPO = Path(__file__).resolve().parent.parent
 SNAPSHOT = "demo"
@@ -160,3 +161,30 @@ def test_limit_caps_the_first_stage(spark, tmp_path: Path) -> None:
     assert summary.counts("select").n_in == 5
     rest = run_pipeline(config, "synthesizer", stages=["select"], spark=spark)
     assert rest.counts("select").n_in == 7
+
+
+@pytest.mark.vllm
+def test_junk_from_a_real_vllm_engine_ends_rejected_or_error_never_lost(
+    spark, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """The tiny random-weight model writes junk through the real vLLM engine: every row must end
+    `rejected` or `error` with a reason code, each input accounted for, and the job must stay green."""
+    engine = tiny_vllm_config(tiny_model_dir, max_model_len=16384, sampling=SamplingConfig(max_tokens=48))
+    base = config_for(tmp_path / "lakehouse")
+    # Stage 1 keeps its recorded answers so that the procedural segments reach the junk-writing stages.
+    models = {**base.models, **dict.fromkeys(("teacher", "synthesizer", "judge"), engine)}
+    config = base.model_copy(update={"models": models})
+    run_ingest(config, [str(CORPUS)], SNAPSHOT, spark=spark)
+
+    for mode in ("teacher", "synthesizer"):
+        summary = run_pipeline(config, mode, snapshot=SNAPSHOT, spark=spark)
+        for counts in summary.stages:
+            assert counts.n_ok + counts.n_rejected + counts.n_error == counts.n_in, counts
+
+    store = open_store(config.tables, spark)
+    assert store.read("select").count() == 12
+    for table in ("extract", "synthesize"):
+        rows = store.read(table).collect()
+        assert rows, f"no {table} rows: junk never reached it"
+        assert all(row["status"] in ("rejected", "error") and row["reason"] for row in rows), table
+    assert not store.exists("accepted") or store.read("accepted").count() == 0

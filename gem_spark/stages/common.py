@@ -23,12 +23,12 @@ from pyspark.sql.types import (
     StringType,
     StructField,
     StructType,
-    TimestampType,
 )
 
 from gem_spark.config import GemConfig, ModelConfig
 from gem_spark.llm.spark import LLM_STRUCT
 from gem_spark.tables.latest import latest_rows
+from gem_spark.tables.schemas import row_schema
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -49,19 +49,9 @@ STATS_STRUCT = StructType(
 
 
 def stage_schema(key: str, payload: list[StructField], with_llm: bool = True) -> StructType:
-    """The full schema of a stage table: key, bookkeeping columns, payload, then the llm struct."""
-    fields = [
-        StructField(key, StringType(), False),
-        StructField("fingerprint", StringType(), False),
-        StructField("run_id", StringType(), False),
-        StructField("status", StringType(), False),
-        StructField("reason", StringType()),
-        StructField("created_at", TimestampType(), False),
-        *payload,
-    ]
-    if with_llm:
-        fields.append(StructField("llm", LLM_STRUCT))
-    return StructType(fields)
+    """The full schema of a stage table: key and bookkeeping columns, payload, then the llm struct."""
+    schema = row_schema(key, payload)
+    return StructType([*schema.fields, StructField("llm", LLM_STRUCT)]) if with_llm else schema
 
 
 def field(name: str, data_type: DataType) -> StructField:

@@ -21,8 +21,8 @@ from gem_spark.schema import tools_to_json, trajectory_from_json
 from gem_spark.stages.common import OK, REJECTED, StageContext, field, truncate
 from gem_spark.stages.inputs import upstream
 from gem_spark.stages.llm_stage import Outcome, count_written
-from gem_spark.tables.runs import StageCounts
 from gem_spark.stages.trajectory_stage import STATS, TRAJECTORY, TrajectoryStage
+from gem_spark.tables.runs import StageCounts
 from gem_spark.validate import RuleConfig, validate_trajectory
 
 if TYPE_CHECKING:

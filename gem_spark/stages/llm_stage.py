@@ -142,7 +142,7 @@ class LLMStage(ABC):
             return self.to_row(row, llm, run_id, Outcome(ERROR, reason))
         try:
             result = self.outcome(row, llm.get("raw_output") or "")
-        except Exception as exc:  # an outcome bug must not fail the task: record it on the row
+        except Exception as exc:  # noqa: BLE001 - an outcome bug must not fail the task: record it on the row
             result = Outcome(ERROR, "outcome_failed", {"error": f"{type(exc).__name__}: {exc}"})
         return self.to_row(row, llm, run_id, result)
 

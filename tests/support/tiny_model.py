@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 VOCAB_SIZE = 1024
-MAX_POSITIONS = 2048
+MAX_POSITIONS = 32768  # long enough for whole stage prompts in the pipeline tests
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 CHAT_TEMPLATE = """\
