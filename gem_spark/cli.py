@@ -87,6 +87,9 @@ def _run(args: argparse.Namespace, config: GemConfig) -> object:
         print(f"{counts.stage:<11} in {counts.n_in:>6}  ok {counts.n_ok:>6}  rejected {counts.n_rejected:>6}  "
               f"error {counts.n_error:>6}  {counts.duration_s:>7.1f}s")  # fmt: skip
     print(f"run {summary.run_id}: {summary.n_requests} model requests")
+    from gem_spark.report import build_report
+
+    print(f"report: {build_report(config, config.report.out)}")
     return summary
 
 

@@ -202,6 +202,8 @@ class DecontamConfig(StrictModel):
 
 class ExportConfig(StrictModel):
     shard_rows: int = Field(default=10_000, ge=1)
+    # Where `make demo` writes its exports (one folder per format).
+    out: str = "./exports"
     # Source stages whose accepted trajectories train the Trajectory Synthesizer (teacher output only).
     synthesizer_sources: list[str] = Field(default_factory=lambda: ["refine"])
     # A chat template (e.g. Qwen3's .jinja); when set, conversations it does not render faithfully are skipped.

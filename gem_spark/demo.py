@@ -1,7 +1,7 @@
 """`gem-spark demo` / `make demo`: the whole job on the bundled example corpus with the embedded default.
 
 Ingest `examples/corpus`, then both GEM paths (teacher and synthesizer) over the recorded responses in
-`examples/responses.jsonl`, then print every table and where the accepted trajectories are.
+`examples/responses.jsonl`; print every table, export the accepted trajectories and write the report.
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from gem_spark.config import GemConfig
+from gem_spark.export import run_export
 from gem_spark.pipeline import TABLES, run_pipeline
+from gem_spark.report import build_report
 from gem_spark.session import get_spark
 from gem_spark.stages.ingest import run_ingest
 from gem_spark.tables import open_store
@@ -30,3 +32,7 @@ def run_demo(config: GemConfig) -> None:
     store = open_store(config.tables, spark)
     print(format_summaries(summarize(store, list(TABLES))))
     print(f"accepted trajectories: {store.location('accepted')}")
+    for fmt in ("openai", "sharegpt", "synthesizer"):
+        manifest = run_export(config, fmt, str(Path(config.export.out) / fmt), spark=spark)
+        print(f"export {fmt}: {manifest.n_exported} trajectories in {Path(config.export.out, fmt).resolve()}")
+    print(f"report: {build_report(config, config.report.out, spark=spark)}")

@@ -11,6 +11,8 @@ from gem_spark.faults import fault_point
 from gem_spark.session import get_spark
 from gem_spark.stages.accepted import accept
 from gem_spark.stages.common import StageContext
+from gem_spark.stages.decontam import mark_contaminated
+from gem_spark.stages.dedup import mark_near_duplicates
 from gem_spark.stages.extract import ExtractStage
 from gem_spark.stages.generate import GenerateStage
 from gem_spark.stages.judge import JudgeStage
@@ -115,8 +117,10 @@ def run_pipeline(
             recorder.stage_done(summary.stages[-1])
             fault_point(f"stage.after.{name}")
             if name == "judge":
-                summary.stages.append(accept(ctx))
-                recorder.stage_done(summary.stages[-1])
+                # Newly accepted trajectories, then the marks that keep them out of exports.
+                for step in (accept, mark_near_duplicates, mark_contaminated):
+                    summary.stages.append(step(ctx))
+                    recorder.stage_done(summary.stages[-1])
                 fault_point("stage.after.accepted")
     log.info("run %s (%s) finished: %d model requests", summary.run_id, mode, summary.n_requests)
     return summary
