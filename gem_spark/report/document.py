@@ -6,7 +6,11 @@ import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
-Cell = str | int | float | None
+class Percent(float):
+    """A share shown as a percentage (0.0833 → 8.3%)."""
+
+
+Cell = str | int | float | Percent | None
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class Section:
 def cell(value: Cell) -> str:
     if value is None:
         return "–"
+    if isinstance(value, Percent):
+        return f"{100 * value:.1f}%"
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, int):
@@ -58,8 +64,8 @@ def to_markdown(title: str, intro: str, sections: list[Section]) -> str:
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #212121; }
 table { border-collapse: collapse; margin: 0.5rem 0 1.2rem; font-size: 0.9rem; }
-th, td { border: 1px solid #bdbdbd; padding: 0.25rem 0.6rem; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th, td { border: 1px solid #bdbdbd; padding: 0.25rem 0.6rem; text-align: left; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: #eeeeee; }
 caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
 img { max-width: 100%; border: 1px solid #e0e0e0; margin: 0.3rem 0; }
@@ -83,11 +89,16 @@ window.addEventListener('load', function () {
 """
 
 
+def _html_cell(value: Cell) -> str:
+    numeric = value is None or isinstance(value, (int, float))
+    return f'<td class="n">{html.escape(cell(value))}</td>' if numeric else f"<td>{html.escape(cell(value))}</td>"
+
+
 def _html_table(table: Table) -> str:
     caption = f"<caption>{html.escape(table.caption)}</caption>" if table.caption else ""
     head = "".join(f"<th>{html.escape(name)}</th>" for name in table.header)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell(value))}</td>" for value in row) + "</tr>" for row in table.rows
+        "<tr>" + "".join(_html_cell(value) for value in row) + "</tr>" for row in table.rows
     )
     if not table.rows:
         body = f'<tr><td colspan="{len(table.header)}">(none)</td></tr>'

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from gem_spark.report import paper, plots
-from gem_spark.report.document import Section, Table
+from gem_spark.report.document import Percent, Section, Table
 from gem_spark.report.metrics import TABLE_KEYS, ReportData
 
 STATUSES = ("ok", "rejected", "error")
 
 
-def _share(count: int, total: int) -> float | None:
-    return count / total if total else None
+def _share(count: int, total: int) -> Percent | None:
+    return Percent(count / total) if total else None
 
 
 def funnel(data: ReportData, folder: Path) -> Section:
@@ -35,14 +35,20 @@ def funnel(data: ReportData, folder: Path) -> Section:
 
 
 def pass_rates(data: ReportData, folder: Path) -> Section:
-    rates = {table: data.pass_rate(table) for table in ("prefilter", "select")}
-    rows = [[table, data.status_total(table, "ok"), data.status_total(table), rate,
-             paper.SELECT_PASS_RATE if table == "select" else None] for table, rate in rates.items()]  # fmt: skip
-    shown = [table for table, rate in rates.items() if rate is not None]
-    plots.bars(folder / "pass_rates.png", "Pass rates", shown, [rates[t] for t in shown], "share passed",
-               paper.SELECT_PASS_RATE, "paper: ~14% of segments hold workflows")  # fmt: skip
-    header = ["stage", "passed", "seen", "pass rate", "paper"]
-    text = "The paper finds multi-step workflows in about 14% of sampled Ultra-FineWeb segments."
+    # (chart label, row label, passed, seen, paper): the paper's 14% is a share of all segments.
+    segments = data.status_total("segments")
+    selected = data.status_total("select", "ok")
+    measured = [
+        ("prefilter", "prefilter", data.status_total("prefilter", "ok"), data.status_total("prefilter"), None),
+        ("select", "select (of prefiltered)", selected, data.status_total("select"), None),
+        ("overall", "overall (select of all segments)", selected, segments, Percent(paper.SELECT_PASS_RATE)),
+    ]
+    rows = [[label, passed, seen, _share(passed, seen), ref] for _, label, passed, seen, ref in measured]
+    shown = [(short, float(row[3])) for (short, *_), row in zip(measured, rows) if row[3] is not None]
+    plots.bars(folder / "pass_rates.png", "Pass rates", [name for name, _ in shown], [rate for _, rate in shown],
+               "share passed", paper.SELECT_PASS_RATE, "paper: ~14% of segments hold workflows")  # fmt: skip
+    header = ["step", "passed", "seen", "pass rate", "paper"]
+    text = "The paper finds multi-step workflows in about 14% of sampled Ultra-FineWeb segments (compare 'overall')."
     return Section("Prefilter and selection pass rates", text, [Table(header, rows)], ["pass_rates.png"])
 
 
@@ -52,11 +58,12 @@ def labels(data: ReportData, folder: Path) -> Section:
         counts = data.labels.get(label, {})
         total = sum(counts.values())
         names = sorted(set(counts) | set(reference), key=lambda n: (-counts.get(n, 0), -reference.get(n, 0), n))
-        rows = [[name, counts.get(name, 0), _share(counts.get(name, 0), total), reference.get(name)] for name in names]
+        rows = [[name, counts.get(name, 0), _share(counts.get(name, 0), total),
+                 Percent(reference[name]) if name in reference else None] for name in names]  # fmt: skip
         tables.append(Table([label, "segments", "share", "paper share"], rows, f"{label} of selected segments"))
         shown = names[:12]
         plots.compared_bars(folder / f"{label}s.png", f"{label} distribution", shown,
-                            [_share(counts.get(n, 0), total) or 0.0 for n in shown],
+                            [float(_share(counts.get(n, 0), total) or 0.0) for n in shown],
                             [reference.get(n) for n in shown], "share of selected segments")  # fmt: skip
         images.append(f"{label}s.png")
     text = "Labels of the segments Stage 1 kept, beside the paper's reported top domains and task shares."
@@ -85,7 +92,7 @@ def judge(data: ReportData, folder: Path) -> Section:
                    for name, (failed, judged) in data.rubric_failures.items()]  # fmt: skip
     rule_rows = [[reason, n] for reason, n in sorted(data.rule_failures.items(), key=lambda item: (-item[1], item[0]))]
     shown = [row[0] for row in rubric_rows]
-    plots.bars(folder / "judge.png", "Judge rubric failure rates", shown, [row[3] or 0.0 for row in rubric_rows],
+    plots.bars(folder / "judge.png", "Judge rubric failure rates", shown, [float(row[3] or 0.0) for row in rubric_rows],
                "share of judged trajectories failing")  # fmt: skip
     tables = [
         Table(["rubric", "failed", "judged", "failure rate"], rubric_rows, "LLM judge (R1 tool-call, R2 capability, R3 context hallucination)"),
