@@ -35,12 +35,16 @@ def _raise_exception(message: str) -> None:
 
 def _tojson(value: Any, ensure_ascii: bool = False, indent: int | None = None, separators: Any = None,
             sort_keys: bool = False) -> str:  # fmt: skip
-    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+    return json.dumps(
+        value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys
+    )
 
 
 @lru_cache(maxsize=8)
 def compile_chat_template(source: str) -> jinja2.Template:
-    environment = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    environment = ImmutableSandboxedEnvironment(
+        trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols]
+    )
     environment.filters["tojson"] = _tojson
     environment.globals["raise_exception"] = _raise_exception
     environment.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
@@ -52,7 +56,9 @@ def load_chat_template(path: str | Path) -> str:
 
 
 def render_chat(source: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> str:
-    return compile_chat_template(source).render(messages=messages, tools=tools or None, add_generation_prompt=False)
+    return compile_chat_template(source).render(
+        messages=messages, tools=tools or None, add_generation_prompt=False
+    )
 
 
 def expected_calls(messages: list[dict[str, Any]]) -> list[tuple[str, Any]]:
@@ -62,7 +68,9 @@ def expected_calls(messages: list[dict[str, Any]]) -> list[tuple[str, Any]]:
         for call in message.get("tool_calls") or []:
             function = call.get("function", call)
             arguments = function["arguments"]
-            calls.append((function["name"], json.loads(arguments) if isinstance(arguments, str) else arguments))
+            calls.append(
+                (function["name"], json.loads(arguments) if isinstance(arguments, str) else arguments)
+            )
     return calls
 
 

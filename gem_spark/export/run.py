@@ -117,12 +117,16 @@ class Written:
     cached: list[DataFrame] = field(default_factory=list)
 
 
-def _write_records(folder: ExportFolder, rows: DataFrame, settings: ConvertSettings, shard_rows: int) -> Written:
+def _write_records(
+    folder: ExportFolder, rows: DataFrame, settings: ConvertSettings, shard_rows: int
+) -> Written:
     converted = convert_rows(rows, settings).cache()
     records = converted.filter(F.col("record").isNotNull())
     lines = (row["record"] for row in records.select(KEY, "record").orderBy(KEY).toLocalIterator())
     files = folder.jsonl_shards(lines, shard_rows)
-    skipped = converted.filter(F.col("skip_reason").isNotNull()).select(KEY, F.col("skip_reason").alias("reason"))
+    skipped = converted.filter(F.col("skip_reason").isNotNull()).select(
+        KEY, F.col("skip_reason").alias("reason")
+    )
     folder.write_lines(SKIPPED, (json.dumps(row.asDict()) for row in skipped.orderBy(KEY).toLocalIterator()))
     return Written(
         files=files,
@@ -151,7 +155,9 @@ def _write_parquet(folder: ExportFolder, rows: DataFrame, shard_rows: int) -> Wr
     return Written(files=folder.parquet_shards(stream, schema, shard_rows), rows=rows)
 
 
-def _manifest(config: GemConfig, fmt: str, out: str, by_status: dict[str, int], written: Written) -> ExportManifest:
+def _manifest(
+    config: GemConfig, fmt: str, out: str, by_status: dict[str, int], written: Written
+) -> ExportManifest:
     rows = written.rows
     return ExportManifest(
         format=fmt,

@@ -108,7 +108,9 @@ class ExportFolder:
             for index, chunk in enumerate(_chunks(lines, shard_rows))
         ]
 
-    def parquet_shards(self, rows: Iterable[dict[str, Any]], schema: pa.Schema, shard_rows: int) -> list[ShardFile]:
+    def parquet_shards(
+        self, rows: Iterable[dict[str, Any]], schema: pa.Schema, shard_rows: int
+    ) -> list[ShardFile]:
         """Shards of `shard_rows` rows, each written in row groups of at most PARQUET_BATCH_ROWS as rows arrive."""
         files: list[ShardFile] = []
         source = iter(rows)

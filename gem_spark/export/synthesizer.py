@@ -39,7 +39,11 @@ def dataset_info(file_name: str) -> dict[str, Any]:
 def _shape(trajectory: Trajectory) -> tuple[Any, ...]:
     """What the parser must give back: tools, and each turn's role, text and calls (ids aside)."""
     turns = tuple(
-        (m.role, m.content.strip(), tuple((c.name, json.dumps(c.arguments, sort_keys=True)) for c in m.tool_calls))
+        (
+            m.role,
+            m.content.strip(),
+            tuple((c.name, json.dumps(c.arguments, sort_keys=True)) for c in m.tool_calls),
+        )
         for m in trajectory.messages
     )
     return tuple(tool.model_dump_json() for tool in trajectory.tools), turns

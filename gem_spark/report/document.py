@@ -6,6 +6,7 @@ import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
+
 class Percent(float):
     """A share shown as a percentage (0.0833 → 8.3%)."""
 
@@ -52,7 +53,10 @@ def to_markdown(title: str, intro: str, sections: list[Section]) -> str:
                 lines += [f"**{table.caption}**", ""]
             lines.append("| " + " | ".join(table.header) + " |")
             lines.append("|" + "---|" * len(table.header))
-            lines += ["| " + " | ".join(cell(value).replace("|", "\\|") for value in row) + " |" for row in table.rows]
+            lines += [
+                "| " + " | ".join(cell(value).replace("|", "\\|") for value in row) + " |"
+                for row in table.rows
+            ]
             if not table.rows:
                 lines.append("| " + " | ".join(["(none)"] + [""] * (len(table.header) - 1)) + " |")
             lines.append("")
@@ -91,15 +95,17 @@ window.addEventListener('load', function () {
 
 def _html_cell(value: Cell) -> str:
     numeric = value is None or isinstance(value, (int, float))
-    return f'<td class="n">{html.escape(cell(value))}</td>' if numeric else f"<td>{html.escape(cell(value))}</td>"
+    return (
+        f'<td class="n">{html.escape(cell(value))}</td>'
+        if numeric
+        else f"<td>{html.escape(cell(value))}</td>"
+    )
 
 
 def _html_table(table: Table) -> str:
     caption = f"<caption>{html.escape(table.caption)}</caption>" if table.caption else ""
     head = "".join(f"<th>{html.escape(name)}</th>" for name in table.header)
-    body = "".join(
-        "<tr>" + "".join(_html_cell(value) for value in row) + "</tr>" for row in table.rows
-    )
+    body = "".join("<tr>" + "".join(_html_cell(value) for value in row) + "</tr>" for row in table.rows)
     if not table.rows:
         body = f'<tr><td colspan="{len(table.header)}">(none)</td></tr>'
     return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

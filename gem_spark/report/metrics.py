@@ -104,7 +104,9 @@ def _labels(store: TableStore) -> dict[str, dict[str, int]]:
         return {label: {} for label in LABELS}
     selected = selected.where(F.col("status") == OK)
     return {
-        label: {row[label]: int(row["count"]) for row in selected.groupBy(label).count().collect() if row[label]}
+        label: {
+            row[label]: int(row["count"]) for row in selected.groupBy(label).count().collect() if row[label]
+        }
         for label in LABELS
     }
 
@@ -136,9 +138,13 @@ def _judge(store: TableStore) -> tuple[dict[str, tuple[int, int]], dict[str, int
     if latest is None:
         return {}, {}
     scored = latest.where(F.col("r1").isNotNull())
-    row = scored.agg(F.count(F.lit(1)).alias("n"), *[F.sum((F.col(r) == 0).cast("int")).alias(r) for r in RUBRICS]).first()
+    row = scored.agg(
+        F.count(F.lit(1)).alias("n"), *[F.sum((F.col(r) == 0).cast("int")).alias(r) for r in RUBRICS]
+    ).first()
     rubrics = {r: (int(row[r] or 0), int(row["n"])) for r in RUBRICS}
-    reasons = latest.select(F.explode_outer("rule_reasons").alias("reason")).where(F.col("reason").isNotNull())
+    reasons = latest.select(F.explode_outer("rule_reasons").alias("reason")).where(
+        F.col("reason").isNotNull()
+    )
     rules = {r["reason"]: int(r["count"]) for r in reasons.groupBy("reason").count().collect()}
     return rubrics, rules
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen before pyplot loads
+import matplotlib.pyplot as plt
 
 COLORS = {"ok": "#2e7d32", "rejected": "#c62828", "error": "#6d4c41", "other": "#f9a825", "paper": "#9e9e9e"}
 
@@ -53,7 +53,13 @@ def compared_bars(path: Path, title: str, labels: list[str], ours: list[float], 
     ax.bar([p - 0.2 for p in positions], ours, width=0.4, label=ours_label, color=COLORS["ok"])
     known = [(p, v) for p, v in zip(positions, paper) if v is not None]
     if known:
-        ax.bar([p + 0.2 for p, _ in known], [v for _, v in known], width=0.4, label=paper_label, color=COLORS["paper"])
+        ax.bar(
+            [p + 0.2 for p, _ in known],
+            [v for _, v in known],
+            width=0.4,
+            label=paper_label,
+            color=COLORS["paper"],
+        )
     ax.set_xticks(positions, [label.replace("_", " ") for label in labels], rotation=30, ha="right")
     ax.set_ylabel(ylabel)
     ax.set_title(title)

@@ -39,7 +39,13 @@ def pass_rates(data: ReportData, folder: Path) -> Section:
     segments = data.status_total("segments")
     selected = data.status_total("select", "ok")
     measured = [
-        ("prefilter", "prefilter", data.status_total("prefilter", "ok"), data.status_total("prefilter"), None),
+        (
+            "prefilter",
+            "prefilter",
+            data.status_total("prefilter", "ok"),
+            data.status_total("prefilter"),
+            None,
+        ),
         ("select", "select (of prefiltered)", selected, data.status_total("select"), None),
         ("overall", "overall (select of all segments)", selected, segments, Percent(paper.SELECT_PASS_RATE)),
     ]
@@ -57,10 +63,14 @@ def labels(data: ReportData, folder: Path) -> Section:
     for label, reference in (("domain", paper.DOMAIN_SHARES), ("task", paper.TASK_SHARES), ("platform", {})):
         counts = data.labels.get(label, {})
         total = sum(counts.values())
-        names = sorted(set(counts) | set(reference), key=lambda n: (-counts.get(n, 0), -reference.get(n, 0), n))
+        names = sorted(
+            set(counts) | set(reference), key=lambda n: (-counts.get(n, 0), -reference.get(n, 0), n)
+        )
         rows = [[name, counts.get(name, 0), _share(counts.get(name, 0), total),
                  Percent(reference[name]) if name in reference else None] for name in names]  # fmt: skip
-        tables.append(Table([label, "segments", "share", "paper share"], rows, f"{label} of selected segments"))
+        tables.append(
+            Table([label, "segments", "share", "paper share"], rows, f"{label} of selected segments")
+        )
         shown = names[:12]
         plots.compared_bars(folder / f"{label}s.png", f"{label} distribution", shown,
                             [float(_share(counts.get(n, 0), total) or 0.0) for n in shown],
@@ -75,7 +85,9 @@ def complexity(data: ReportData, folder: Path) -> Section:
     header = ["trajectories", "rows", *(f"mean {m}" for m in metrics), *(f"median {m}" for m in metrics)]
     rows = [[name, c.rows, *(c.mean[m] for m in metrics), *(c.median[m] for m in metrics)]
             for name, c in data.complexity.items()]  # fmt: skip
-    rows.append(["paper: before refinement", None, *(paper.COMPLEXITY_BEFORE[m] for m in metrics), None, None, None])
+    rows.append(
+        ["paper: before refinement", None, *(paper.COMPLEXITY_BEFORE[m] for m in metrics), None, None, None]
+    )
     rows.append(["paper: after refinement", None, *(paper.COMPLEXITY_AFTER[m] for m in metrics),
                  *(paper.COMPLEXITY_AFTER_MEDIAN[m] for m in metrics)])  # fmt: skip
     after = data.complexity.get("refine") or data.complexity.get("synthesize")
@@ -90,7 +102,9 @@ def complexity(data: ReportData, folder: Path) -> Section:
 def judge(data: ReportData, folder: Path) -> Section:
     rubric_rows = [[name.upper(), failed, judged, _share(failed, judged)]
                    for name, (failed, judged) in data.rubric_failures.items()]  # fmt: skip
-    rule_rows = [[reason, n] for reason, n in sorted(data.rule_failures.items(), key=lambda item: (-item[1], item[0]))]
+    rule_rows = [
+        [reason, n] for reason, n in sorted(data.rule_failures.items(), key=lambda item: (-item[1], item[0]))
+    ]
     shown = [row[0] for row in rubric_rows]
     plots.bars(folder / "judge.png", "Judge rubric failure rates", shown, [float(row[3] or 0.0) for row in rubric_rows],
                "share of judged trajectories failing")  # fmt: skip
@@ -123,7 +137,9 @@ def runs(data: ReportData, folder: Path) -> Section:
              r["accepted"]] for r in data.runs]  # fmt: skip
     plots.bars(folder / "runs.png", "Trajectories accepted per run", [r["run_id"][:16] for r in data.runs],
                [r["accepted"] for r in data.runs], "accepted")  # fmt: skip
-    return Section("Run history", "One row per run, oldest first, across snapshots.", [Table(header, rows)], ["runs.png"])
+    return Section(
+        "Run history", "One row per run, oldest first, across snapshots.", [Table(header, rows)], ["runs.png"]
+    )
 
 
 SECTIONS = (funnel, pass_rates, labels, complexity, judge, cost, runs)

@@ -31,10 +31,9 @@ from gem_spark.schema import Trajectory, trajectory_from_json
 from gem_spark.stages.accepted import CONTAMINATED
 from gem_spark.stages.accepted import NAME as ACCEPTED
 from gem_spark.stages.common import OK, StageContext
-from gem_spark.stages.dedup import stable_hash, words
+from gem_spark.stages.dedup import commit_marks, mark_rows, stable_hash, words
 from gem_spark.stages.llm_stage import StageCounts
 from gem_spark.tables.latest import latest_rows
-from gem_spark.tables.store import CommitId
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -99,7 +98,12 @@ def read_bfcl(name: str, path: Path) -> list[BenchmarkItem]:
             msg = f"benchmark file {path} line {number} is not a BFCL question (needs 'id' and a 'question' list)"
             raise BenchmarkFormatError(msg)
         turns = [turn if isinstance(turn, list) else [turn] for turn in record["question"]]
-        texts = [m["content"] for turn in turns for m in turn if isinstance(m, dict) and isinstance(m.get("content"), str)]
+        texts = [
+            m["content"]
+            for turn in turns
+            for m in turn
+            if isinstance(m, dict) and isinstance(m.get("content"), str)
+        ]
         functions = [f["name"] for f in record.get("function") or [] if isinstance(f, dict) and "name" in f]
         tools = [*functions, *(str(step).split(".")[-1] for step in record.get("path") or [])]
         items.append(BenchmarkItem(name, str(record["id"]), (*texts, tool_name_text(tools))))
@@ -229,20 +233,7 @@ def mark_contaminated(ctx: StageContext) -> StageCounts:
     index = build_index(settings)
     ok_rows = latest_rows(ctx.store.read(ACCEPTED), [KEY]).where(F.col("status") == OK).localCheckpoint()
     hits = contamination_hits(ok_rows, index)
-    marks = ok_rows.drop("detail").join(hits, [KEY, "fingerprint"]).select(
-        KEY,
-        "fingerprint",
-        F.lit(ctx.run_id).alias("run_id"),
-        F.lit(CONTAMINATED).alias("status"),
-        F.lit(CONTAMINATED).alias("reason"),
-        F.current_timestamp().alias("created_at"),
-        "segment_id",
-        "source_stage",
-        "trajectory",
-        "stats",
-        "detail",
-    ).localCheckpoint()
-    n_in, n_marked = ok_rows.count(), marks.count()
-    if n_marked:
-        ctx.store.append(ACCEPTED, marks, CommitId(app_id=f"{ctx.run_id}:{STAGE}", version=0))
-    return StageCounts(STAGE, n_in, n_in - n_marked, n_marked, 0, round(time.monotonic() - started, 3))
+    marks = mark_rows(
+        ok_rows.drop("detail").join(hits, [KEY, "fingerprint"]), ctx.run_id, CONTAMINATED, F.col("detail")
+    )
+    return commit_marks(ctx, STAGE, marks, ok_rows.count(), started)

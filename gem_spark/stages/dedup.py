@@ -30,14 +30,15 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType
 
 from gem_spark.schema import Trajectory, trajectory_from_json
-from gem_spark.stages.accepted import NAME as ACCEPTED, NEAR_DUPLICATE
+from gem_spark.stages.accepted import NAME as ACCEPTED
+from gem_spark.stages.accepted import NEAR_DUPLICATE
 from gem_spark.stages.common import OK, StageContext
 from gem_spark.stages.llm_stage import StageCounts
 from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.store import CommitId
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
 
 KEY = "trajectory_id"
 STAGE = "dedup"
@@ -66,7 +67,9 @@ def shingles(trajectory: Trajectory, size: int) -> set[str]:
 
 def stable_hash(text: str) -> int:
     """Signed 64-bit hash, equal on every machine and Python process (unlike `hash`)."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+    return int.from_bytes(
+        hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little", signed=True
+    )
 
 
 def band_layout(num_hashes: int, threshold: float, recall: float) -> tuple[int, int]:
@@ -136,7 +139,9 @@ def signatures(nodes: DataFrame, shingle_size: int, hasher: MinHasher) -> DataFr
         for batch in batches:
             out = []
             for node, text in zip(batch["node"], batch["trajectory"]):
-                hashes = sorted({stable_hash(item) for item in shingles(trajectory_from_json(text), shingle_size)})
+                hashes = sorted(
+                    {stable_hash(item) for item in shingles(trajectory_from_json(text), shingle_size)}
+                )
                 if hashes:
                     out.append((node, hashes, hasher.band_keys(hashes)))
             yield pd.DataFrame(out, columns=SIGNATURE_SCHEMA.fieldNames())
@@ -185,19 +190,34 @@ def near_duplicate_marks(ctx: StageContext) -> DataFrame:
     labels = earliest_neighbours(similar_pairs(signed, settings.threshold))
     representatives = candidates.select(F.col("node").alias("label"), F.col(KEY).alias("representative"))
     marked = latest.where(F.col("status") == OK).join(labels, "node").join(representatives, "label")
-    return marked.select(
+    return mark_rows(marked, ctx.run_id, NEAR_DUPLICATE, F.col("representative"))
+
+
+def mark_rows(rows: DataFrame, run_id: str, status: str, detail: Column) -> DataFrame:
+    """Newer `accepted` rows for the same (trajectory_id, fingerprint): status and reason `status`,
+    payload carried over, `detail` naming why (used by dedup and decontamination alike)."""
+    return rows.select(
         KEY,
         "fingerprint",
-        F.lit(ctx.run_id).alias("run_id"),
-        F.lit(NEAR_DUPLICATE).alias("status"),
-        F.lit(NEAR_DUPLICATE).alias("reason"),
+        F.lit(run_id).alias("run_id"),
+        F.lit(status).alias("status"),
+        F.lit(status).alias("reason"),
         F.current_timestamp().alias("created_at"),
         "segment_id",
         "source_stage",
         "trajectory",
         "stats",
-        F.col("representative").alias("detail"),
+        detail.alias("detail"),
     )
+
+
+def commit_marks(ctx: StageContext, stage: str, marks: DataFrame, n_in: int, started: float) -> StageCounts:
+    """Append the marks as one idempotent commit; counts: checked rows in, marked ones rejected."""
+    marks = marks.localCheckpoint()
+    n_marked = marks.count()
+    if n_marked:
+        ctx.store.append(ACCEPTED, marks, CommitId(app_id=f"{ctx.run_id}:{stage}", version=0))
+    return StageCounts(stage, n_in, n_in - n_marked, n_marked, 0, round(time.monotonic() - started, 3))
 
 
 def mark_near_duplicates(ctx: StageContext) -> StageCounts:
@@ -205,9 +225,5 @@ def mark_near_duplicates(ctx: StageContext) -> StageCounts:
     started = time.monotonic()
     if not ctx.config.dedup.enabled or not ctx.store.exists(ACCEPTED):
         return StageCounts(STAGE, 0, 0, 0, 0, round(time.monotonic() - started, 3))
-    marks = near_duplicate_marks(ctx).localCheckpoint()
-    n_marked = marks.count()
     n_in = latest_rows(ctx.store.read(ACCEPTED), [KEY]).where(F.col("status") == OK).count()
-    if n_marked:
-        ctx.store.append(ACCEPTED, marks, CommitId(app_id=f"{ctx.run_id}:{STAGE}", version=0))
-    return StageCounts(STAGE, n_in, n_in - n_marked, n_marked, 0, round(time.monotonic() - started, 3))
+    return commit_marks(ctx, STAGE, near_duplicate_marks(ctx), n_in, started)

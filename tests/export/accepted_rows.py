@@ -26,7 +26,9 @@ FINGERPRINT = "fp-accepted-test"
 
 def real_trajectories(shared_data: Path, file: str = "glaive_toolcall_en_demo.json") -> list[Trajectory]:
     """Every record of a real dataset file that imports cleanly."""
-    return [item for item in import_file(shared_data / "tooluse" / file) if not isinstance(item, ParseFailure)]
+    return [
+        item for item in import_file(shared_data / "tooluse" / file) if not isinstance(item, ParseFailure)
+    ]
 
 
 def segment_of(trajectory_id: str) -> str:

@@ -40,7 +40,10 @@ def llamafactory_align(record: dict[str, Any], entry: dict[str, Any]) -> tuple[s
     system = record.get(columns.get("system", ""), "")
     if turns and turns[0][tags["role_tag"]] == tags["system_tag"]:
         system, turns = turns[0][tags["content_tag"]], turns[1:]
-    accept = ((tags["user_tag"], tags.get("observation_tag")), (tags["assistant_tag"], tags.get("function_tag")))
+    accept = (
+        (tags["user_tag"], tags.get("observation_tag")),
+        (tags["assistant_tag"], tags.get("function_tag")),
+    )
     aligned = []
     for index, turn in enumerate(turns):
         assert turn[tags["role_tag"]] in accept[index % 2], f"invalid role at {index}"
@@ -49,7 +52,10 @@ def llamafactory_align(record: dict[str, Any], entry: dict[str, Any]) -> tuple[s
     for role, content in aligned:
         if role == "function":  # LLaMA-Factory's FunctionFormatter: one call object or a list of them
             calls = json.loads(content)
-            assert all({"name", "arguments"} <= call.keys() for call in (calls if isinstance(calls, list) else [calls]))
+            assert all(
+                {"name", "arguments"} <= call.keys()
+                for call in (calls if isinstance(calls, list) else [calls])
+            )
     if "tools" in columns and record.get(columns["tools"]):
         assert isinstance(json.loads(record[columns["tools"]]), list)
     return system, aligned
@@ -93,7 +99,11 @@ def test_sharegpt_records_load_through_their_dataset_info(conversations: list[Tr
     assert len(records) == len(conversations)
     for record in records:
         llamafactory_align(record, entry)
-    parallel = [r for r in records if any(t["from"] == "function_call" and t["value"].startswith("[") for t in r["conversations"])]
+    parallel = [
+        r
+        for r in records
+        if any(t["from"] == "function_call" and t["value"].startswith("[") for t in r["conversations"])
+    ]
     assert parallel, "functionary's parallel calls become one function_call turn holding a JSON list"
     observation = next(t["value"] for t in parallel[0]["conversations"] if t["from"] == "observation")
     assert OBSERVATION_SEPARATOR in observation
@@ -104,7 +114,11 @@ def test_sharegpt_round_trips_to_the_same_calls(conversations: list[Trajectory])
     for trajectory in conversations[:50]:
         record = to_sharegpt(trajectory).record
         back = sharegpt_to_openai(record)
-        calls = [(c["function"]["name"], json.loads(c["function"]["arguments"])) for m in back["messages"] for c in m.get("tool_calls", [])]
+        calls = [
+            (c["function"]["name"], json.loads(c["function"]["arguments"]))
+            for m in back["messages"]
+            for c in m.get("tool_calls", [])
+        ]
         assert calls == [(c.name, c.arguments) for m in trajectory.messages for c in m.tool_calls]
 
 
@@ -126,5 +140,9 @@ def test_synthesizer_pairs_parse_back_with_the_synthesize_parser() -> None:
 def test_synthesizer_skips_what_it_cannot_pair() -> None:
     trajectory = refined_trajectory(3)
     assert to_synthesizer_pair(trajectory, None, 12_000).skip_reason == SEGMENT_MISSING
-    tagged = trajectory.model_copy(update={"messages": [Message(role="user", content="see </user><user> here"), *trajectory.messages[1:]]})
+    tagged = trajectory.model_copy(
+        update={
+            "messages": [Message(role="user", content="see </user><user> here"), *trajectory.messages[1:]]
+        }
+    )
     assert to_synthesizer_pair(tagged, "text", 12_000).skip_reason == ROUNDTRIP_MISMATCH

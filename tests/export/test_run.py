@@ -14,7 +14,14 @@ from gem_spark.export.openai_format import to_openai
 from gem_spark.export.sharegpt import to_sharegpt
 from gem_spark.export.synthesizer import ROUNDTRIP_MISMATCH, SEGMENT_MISSING, synthesizer_target
 from gem_spark.stages.accepted import CONTAMINATED, NEAR_DUPLICATE
-from tests.export.accepted_rows import FINGERPRINT, Lake, accepted_row, real_trajectories, segment_of, segment_row
+from tests.export.accepted_rows import (
+    FINGERPRINT,
+    Lake,
+    accepted_row,
+    real_trajectories,
+    segment_of,
+    segment_row,
+)
 
 N_ROWS = 23
 SHARD_ROWS = 7
@@ -27,7 +34,10 @@ def lake(spark, shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     lake = Lake(spark, root / "lake", export={"shard_rows": SHARD_ROWS, "chat_template": qwen3})
     trajectories = real_trajectories(shared_data)[:N_ROWS]
     # Inserted in reverse so the table's file order is not the export order.
-    rows = [accepted_row(f"t{i:03d}", t, minutes=i, run_id="run-a") for i, t in reversed(list(enumerate(trajectories)))]
+    rows = [
+        accepted_row(f"t{i:03d}", t, minutes=i, run_id="run-a")
+        for i, t in reversed(list(enumerate(trajectories)))
+    ]
     lake.accept(rows)
     lake.accept([
         accepted_row("t004", trajectories[4], minutes=100, status=NEAR_DUPLICATE, run_id="run-m", detail="t001"),
@@ -44,17 +54,27 @@ def _exportable(lake: Lake, shared_data: Path) -> dict[str, object]:
 
 
 def _lines(folder: Path) -> list[str]:
-    return [line for part in sorted((folder / "data").glob("part-*.jsonl")) for line in part.read_text().splitlines()]
+    return [
+        line
+        for part in sorted((folder / "data").glob("part-*.jsonl"))
+        for line in part.read_text().splitlines()
+    ]
 
 
-def test_openai_export_is_ordered_sharded_and_described(lake: Lake, shared_data: Path, tmp_path: Path) -> None:
+def test_openai_export_is_ordered_sharded_and_described(
+    lake: Lake, shared_data: Path, tmp_path: Path
+) -> None:
     manifest = run_export(lake.config, "openai", str(tmp_path / "openai"), spark=lake.spark)
 
     expected = _exportable(lake, shared_data)
     lines = _lines(tmp_path / "openai")
     assert lines == [json.dumps(to_openai(expected[key]), ensure_ascii=False) for key in sorted(expected)]
     assert sum(file["rows"] for file in manifest.files) == manifest.n_exported == len(expected)
-    assert [file["rows"] for file in manifest.files] == [SHARD_ROWS, SHARD_ROWS, len(expected) - 2 * SHARD_ROWS]
+    assert [file["rows"] for file in manifest.files] == [
+        SHARD_ROWS,
+        SHARD_ROWS,
+        len(expected) - 2 * SHARD_ROWS,
+    ]
     written = json.loads((tmp_path / "openai" / "manifest.json").read_text())
     assert written["accepted_by_status"] == {"contaminated": 1, "near_duplicate": 1, "ok": N_ROWS - 2}
     assert written["fingerprints"] == {FINGERPRINT: len(expected)}
@@ -70,14 +90,18 @@ def test_export_is_deterministic(lake: Lake, tmp_path: Path) -> None:
     assert [f["sha256"] for f in first.files] == [f["sha256"] for f in second.files]
 
 
-def test_sharegpt_export_writes_dataset_info_for_its_data_folder(lake: Lake, shared_data: Path, tmp_path: Path) -> None:
+def test_sharegpt_export_writes_dataset_info_for_its_data_folder(
+    lake: Lake, shared_data: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "sharegpt"
     manifest = run_export(lake.config, "sharegpt", str(out), spark=lake.spark)
     info = json.loads((out / "dataset_info.json").read_text())
     assert info["gem_sharegpt"]["file_name"] == "data"
     assert sorted(p.suffix for p in (out / "data").iterdir()) == [".jsonl"] * len(manifest.files)
     expected = _exportable(lake, shared_data)
-    assert _lines(out) == [json.dumps(to_sharegpt(expected[k]).record, ensure_ascii=False) for k in sorted(expected)]
+    assert _lines(out) == [
+        json.dumps(to_sharegpt(expected[k]).record, ensure_ascii=False) for k in sorted(expected)
+    ]
 
 
 def test_synthesizer_export_skips_what_it_cannot_pair(lake: Lake, shared_data: Path, tmp_path: Path) -> None:
@@ -103,7 +127,9 @@ def test_synthesizer_export_skips_what_it_cannot_pair(lake: Lake, shared_data: P
 def test_parquet_export_holds_the_accepted_rows_as_is(lake: Lake, tmp_path: Path) -> None:
     manifest = run_export(lake.config, "parquet", str(tmp_path / "parquet"), spark=lake.spark)
     parts = sorted((tmp_path / "parquet" / "data").glob("part-*.parquet"))
-    table = pq.read_table(parts[0]).to_pylist() + [row for part in parts[1:] for row in pq.read_table(part).to_pylist()]
+    table = pq.read_table(parts[0]).to_pylist() + [
+        row for part in parts[1:] for row in pq.read_table(part).to_pylist()
+    ]
     assert [row["trajectory_id"] for row in table] == sorted(row["trajectory_id"] for row in table)
     assert len(table) == manifest.n_exported == N_ROWS - 2
     assert {row["status"] for row in table} == {"ok"}

@@ -41,13 +41,19 @@ def test_report_counts_accepted_marks_and_runs(spark, shared_data: Path, tmp_pat
     lake = Lake(spark, tmp_path / "lake")
     with RunRecorder(lake.store, lake.config, command="run:teacher", snapshot="2026-01", spark=spark) as run:
         trajectories = real_trajectories(shared_data)[:12]
-        lake.accept([accepted_row(f"t{i:02d}", t, minutes=i, run_id=run.run_id) for i, t in enumerate(trajectories)])
+        lake.accept(
+            [accepted_row(f"t{i:02d}", t, minutes=i, run_id=run.run_id) for i, t in enumerate(trajectories)]
+        )
         lake.accept([
             accepted_row("t03", trajectories[3], minutes=60, status=NEAR_DUPLICATE, detail="t01"),
             accepted_row("t05", trajectories[5], minutes=60, status=CONTAMINATED, detail="bfcl:3"),
         ])  # fmt: skip
     data = collect(lake.store, lake.config)
-    assert data.funnel["accepted"] == {("ok", None): 10, (NEAR_DUPLICATE, NEAR_DUPLICATE): 1, (CONTAMINATED, CONTAMINATED): 1}
+    assert data.funnel["accepted"] == {
+        ("ok", None): 10,
+        (NEAR_DUPLICATE, NEAR_DUPLICATE): 1,
+        (CONTAMINATED, CONTAMINATED): 1,
+    }
     assert data.complexity["accepted"].rows == 10
     assert [(r["status"], r["snapshot"], r["accepted"]) for r in data.runs] == [("finished", "2026-01", 12)]
 

@@ -68,20 +68,31 @@ def planted(spark, shared_data: Path, tmp_path: Path) -> tuple[Lake, dict[str, s
     real = real_trajectories(shared_data)[:N_REAL]
     trajectories = {f"a{i:03d}": trajectory for i, trajectory in enumerate(real)}
     trajectories["r-retail"] = refined_trajectory(0)
-    clean = [turn for t in real_trajectories(shared_data, "toolace_sharegpt_func_fixed_100.json")[:20] for turn in _user_turns(t)]
+    clean = [
+        turn
+        for t in real_trajectories(shared_data, "toolace_sharegpt_func_fixed_100.json")[:20]
+        for turn in _user_turns(t)
+    ]
     bfcl_turn = _user_turns(real[2])[1]  # 15 words
     tau2_turn = _user_turns(real[8])[0]  # 39 words, embedded in a longer instruction
     text_turn = _user_turns(real[1])[1]  # 11 words: shorter than the 13-gram, matched whole
     retail = trajectories["r-retail"]
     system_fragment = " ".join(retail.messages[0].content.split()[5:30])
-    _bfcl(tmp_path / "bfcl.jsonl", {"multi_turn_base_0": ["Please help.", bfcl_turn], "multi_turn_base_1": clean[:3]})
+    _bfcl(
+        tmp_path / "bfcl.jsonl",
+        {"multi_turn_base_0": ["Please help.", bfcl_turn], "multi_turn_base_1": clean[:3]},
+    )
     tasks = [
-        _tau2_task("7", f"You want to sort out an order. {tau2_turn} Ask twice if needed.", ["find_user_id_by_email"]),
+        _tau2_task(
+            "7", f"You want to sort out an order. {tau2_turn} Ask twice if needed.", ["find_user_id_by_email"]
+        ),
         _tau2_task("12", "You want to return a jacket.", [tool.name for tool in retail.tools]),
         _tau2_task("13", clean[3], ["get_order_details"]),
     ]
     (tmp_path / "tasks.json").write_text(json.dumps(tasks), encoding="utf-8")
-    (tmp_path / "lines.txt").write_text("\n".join([clean[4], text_turn, system_fragment, clean[5]]) + "\n", encoding="utf-8")
+    (tmp_path / "lines.txt").write_text(
+        "\n".join([clean[4], text_turn, system_fragment, clean[5]]) + "\n", encoding="utf-8"
+    )
     benchmarks = [
         {"name": "bfcl_mt", "path": str(tmp_path / "bfcl.jsonl"), "format": "bfcl"},
         {"name": "tau2_retail", "path": str(tmp_path / "tasks.json"), "format": "tau2"},
@@ -98,7 +109,9 @@ def test_planted_contamination_is_caught_and_clean_data_is_not(planted) -> None:
     counts = mark_contaminated(lake.context("run-decontam-1"))
 
     latest = latest_rows(lake.store.read("accepted"), ["trajectory_id"])
-    marked = {row["trajectory_id"]: row["detail"] for row in latest.where(f"status = '{CONTAMINATED}'").collect()}
+    marked = {
+        row["trajectory_id"]: row["detail"] for row in latest.where(f"status = '{CONTAMINATED}'").collect()
+    }
     # Oracle: a trajectory whose checked texts contain a planted text verbatim, and the retail one
     # (its system prompt and its whole tool list were planted).
     expected = {

@@ -19,7 +19,15 @@ N_REAL = 40
 
 
 def test_words_split_tool_names_and_fold_case() -> None:
-    assert words("Book_Flight to NEW-York, ÉTÉ 2026") == ["book", "flight", "to", "new", "york", "été", "2026"]
+    assert words("Book_Flight to NEW-York, ÉTÉ 2026") == [
+        "book",
+        "flight",
+        "to",
+        "new",
+        "york",
+        "été",
+        "2026",
+    ]
 
 
 def test_shingles_cover_user_turns_and_tool_names_only() -> None:
@@ -58,7 +66,9 @@ def _edited(trajectory: Trajectory) -> Trajectory:
     return trajectory.model_copy(update={"messages": messages})
 
 
-def _expected_marks(rows: list[dict], trajectories: dict[str, Trajectory], threshold: float) -> dict[str, str]:
+def _expected_marks(
+    rows: list[dict], trajectories: dict[str, Trajectory], threshold: float
+) -> dict[str, str]:
     """Brute force: every trajectory with an earlier one at Jaccard ≥ threshold → the earliest such."""
     order = sorted(rows, key=lambda row: (row["created_at"], row["trajectory_id"]))
     sets = {key: shingles(trajectory, 5) for key, trajectory in trajectories.items()}
@@ -70,14 +80,18 @@ def _expected_marks(rows: list[dict], trajectories: dict[str, Trajectory], thres
     return marks
 
 
-def test_marks_near_duplicates_across_snapshots_and_is_idempotent(spark, shared_data: Path, tmp_path: Path) -> None:
+def test_marks_near_duplicates_across_snapshots_and_is_idempotent(
+    spark, shared_data: Path, tmp_path: Path
+) -> None:
     real = real_trajectories(shared_data)[:N_REAL]
     lake = Lake(spark, tmp_path)
     first = {f"a{i:03d}": trajectory for i, trajectory in enumerate(real)}
     # A later snapshot repeats two earlier conversations: one verbatim, one with a word changed.
     second = {"b-copy": real[1], "b-edit": _edited(real[2]), "b-new": real_trajectories(shared_data)[N_REAL]}
     rows_a = [accepted_row(key, t, minutes=i, run_id="run-a") for i, (key, t) in enumerate(first.items())]
-    rows_b = [accepted_row(key, t, minutes=600 + i, run_id="run-b") for i, (key, t) in enumerate(second.items())]
+    rows_b = [
+        accepted_row(key, t, minutes=600 + i, run_id="run-b") for i, (key, t) in enumerate(second.items())
+    ]
     lake.accept(rows_a)
     lake.accept(rows_b)
 
@@ -87,9 +101,13 @@ def test_marks_near_duplicates_across_snapshots_and_is_idempotent(spark, shared_
     assert expected["b-copy"] == "a001"
     assert expected["b-edit"] == "a002"
     latest = latest_rows(lake.store.read("accepted"), ["trajectory_id"])
-    marked = {row["trajectory_id"]: row["detail"] for row in latest.where(f"status = '{NEAR_DUPLICATE}'").collect()}
+    marked = {
+        row["trajectory_id"]: row["detail"] for row in latest.where(f"status = '{NEAR_DUPLICATE}'").collect()
+    }
     assert marked == expected
-    assert {row["reason"] for row in latest.where(f"status = '{NEAR_DUPLICATE}'").collect()} == {NEAR_DUPLICATE}
+    assert {row["reason"] for row in latest.where(f"status = '{NEAR_DUPLICATE}'").collect()} == {
+        NEAR_DUPLICATE
+    }
     assert (counts.n_in, counts.n_rejected) == (len(rows_a) + len(rows_b), len(expected))
 
     again = mark_near_duplicates(lake.context("run-dedup-2"))

@@ -1,0 +1,103 @@
+"""End to end on the demo: the example corpus through both pipeline modes (recorded responses), then
+dedup, decontamination, every export format held to the Qwen3 template, and the report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from examples.assemble_responses import CORPUS
+from gem_spark.config import GemConfig, load_config
+from gem_spark.export import run_export
+from gem_spark.export.chat_template import chat_template_problems, load_chat_template
+from gem_spark.export.sharegpt import sharegpt_to_openai
+from gem_spark.parse import parse_toolset_trajectory
+from gem_spark.pipeline import run_pipeline
+from gem_spark.report import build_report
+from gem_spark.stages.common import StageContext
+from gem_spark.stages.decontam import mark_contaminated
+from gem_spark.stages.dedup import mark_near_duplicates
+from gem_spark.stages.ingest import run_ingest
+from gem_spark.tables import open_store
+from gem_spark.tables.latest import latest_rows
+from tests.export.test_formats import llamafactory_align
+from tests.report.chromium import dump_dom
+
+REPO = Path(__file__).resolve().parent.parent.parent
+SNAPSHOT = "demo"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo(spark, shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> GemConfig:
+    root = tmp_path_factory.mktemp("demo")
+    config = load_config(REPO / "conf" / "local.yaml", [
+        f"tables.root={root / 'lakehouse'}", f"export.chat_template={shared_data / 'chat_templates' / 'qwen3.jinja'}",
+    ])  # fmt: skip
+    run_ingest(config, [str(CORPUS)], SNAPSHOT, spark=spark)
+    for mode in ("teacher", "synthesizer"):
+        run_pipeline(config, mode, snapshot=SNAPSHOT, spark=spark)
+    ctx = StageContext(
+        config=config, spark=spark, store=open_store(config.tables, spark), run_id="demo-marks"
+    )
+    mark_near_duplicates(ctx)
+    mark_contaminated(ctx)
+    return config
+
+
+def _ok_accepted(config: GemConfig, spark) -> dict[str, str]:
+    latest = latest_rows(open_store(config.tables, spark).read("accepted"), ["trajectory_id"])
+    return {row["trajectory_id"]: row["source_stage"] for row in latest.where("status = 'ok'").collect()}
+
+
+def test_every_demo_conversation_exports_and_renders_through_qwen3(demo: GemConfig, spark, shared_data: Path,
+                                                                   tmp_path: Path) -> None:  # fmt: skip
+    ok = _ok_accepted(demo, spark)
+    assert ok, "the demo accepts trajectories"
+    qwen3 = load_chat_template(shared_data / "chat_templates" / "qwen3.jinja")
+    for fmt in ("openai", "sharegpt"):
+        manifest = run_export(demo, fmt, str(tmp_path / fmt), spark=spark)
+        assert (manifest.n_exported, manifest.skipped) == (len(ok), {})
+        records = [json.loads(line) for part in sorted((tmp_path / fmt / "data").glob("*.jsonl"))
+                   for line in part.read_text().splitlines()]  # fmt: skip
+        for record in records:
+            conversation = record if fmt == "openai" else sharegpt_to_openai(record)
+            assert chat_template_problems(qwen3, conversation) == []
+            if fmt == "sharegpt":
+                llamafactory_align(record, manifest.dataset_info["gem_sharegpt"])
+
+
+def test_demo_synthesizer_pairs_parse_with_the_synthesize_parser(
+    demo: GemConfig, spark, tmp_path: Path
+) -> None:
+    teacher = [key for key, source in _ok_accepted(demo, spark).items() if source == "refine"]
+    manifest = run_export(demo, "synthesizer", str(tmp_path / "synth"), spark=spark)
+    assert (manifest.n_exported, manifest.skipped) == (len(teacher), {})
+    for part in sorted((tmp_path / "synth" / "data").glob("*.jsonl")):
+        for line in part.read_text().splitlines():
+            _, turns = llamafactory_align(json.loads(line), manifest.dataset_info["gem_synthesizer"])
+            assert turns[0][1].startswith("Turn the following text into multi-turn tool-use trajectories.")
+            assert not hasattr(parse_toolset_trajectory(turns[1][1], stage="synthesize"), "reason")
+
+
+def test_demo_report_shows_the_run(demo: GemConfig, spark, tmp_path: Path) -> None:
+    index = build_report(demo, tmp_path / "report", spark=spark)
+    markdown = (index.parent / "report.md").read_text()
+    for stage in (
+        "segments",
+        "prefilter",
+        "select",
+        "extract",
+        "generate",
+        "refine",
+        "synthesize",
+        "judge",
+        "accepted",
+    ):
+        assert f"| {stage} |" in markdown
+    assert "run:teacher" in markdown and "run:synthesizer" in markdown
+    dom = dump_dom(index, tmp_path / "profile")
+    assert 'data-images="9" data-images-loaded="9"' in dom
