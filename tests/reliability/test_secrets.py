@@ -3,9 +3,8 @@
 The filter role uses the openai backend against a fake endpoint with `api_key_env` naming a variable
 that holds the planted key; the endpoint proves the key was sent, and echoes it back in the error body
 of two prompts (as some servers do). The run goes through a subprocess at DEBUG logging so every log
-line is captured, then exports (and the report, once `gem_spark.report.build_report` exists) are
-written; every file under the lakehouse and the outputs, every decoded table row, and the captured
-stdout/stderr are searched for the key.
+line is captured, then every export format and the report are written; every file under the
+lakehouse and the outputs, every decoded table row, and the captured stdout/stderr are searched.
 """
 
 from __future__ import annotations
@@ -16,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-import gem_spark.report
-from gem_spark.config import ReportConfig, load_config
+from gem_spark.config import load_config
 from gem_spark.export.run import FORMATS, run_export
+from gem_spark.report import build_report
 from tests.reliability.fake_endpoint import FakeEndpoint, recorded_prompts
 from tests.reliability.lake import RESPONSES, read_table, run_driver, write_config
 
@@ -66,11 +65,7 @@ def test_planted_key_appears_nowhere(
     outputs = tmp_path / "outputs"
     for fmt in FORMATS:
         run_export(config, fmt, str(outputs / fmt), spark=spark)
-    build_report = getattr(gem_spark.report, "build_report", None)  # written by another engineer now
-    if build_report is not None:
-        build_report(
-            config.model_copy(update={"report": ReportConfig(out=str(outputs / "report"))}), spark=spark
-        )
+    build_report(config, outputs / "report", spark=spark)
     assert any(outputs.rglob("*.jsonl")) or any(outputs.rglob("*.parquet"))
 
     assert secret not in run.stdout and secret not in run.stderr
