@@ -125,7 +125,8 @@ def test_the_script_runs_on_its_own_and_a_missing_config_exits_2() -> None:
 def test_jobs_run_on_the_active_session_and_end_with_a_json_summary(
     spark, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    into = ["--config", CONFIG, "--set", f"tables.root={tmp_path}"]
+    # No MinHash dedup: it has its own tests, and this one is about the jobs.
+    into = ["--config", CONFIG, "--set", f"tables.root={tmp_path}", "--set", "dedup.enabled=false"]
     code, out, err = _job("ingest", capsys, *into, "--input", str(CORPUS), "--snapshot", "demo")
     assert code == 0, err
     ingest = _summary("ingest", out)
