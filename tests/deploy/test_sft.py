@@ -8,11 +8,16 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gem_spark.export.run import DATASET_INFOS
+
 REPO = Path(__file__).resolve().parents[2]
 SFT = REPO / "deploy" / "sft"
-RECIPES = {"synthesizer_qwen3_8b_full.yaml": "gem_synthesizer", "agent_qwen3_8b_full.yaml": "gem_sharegpt"}
+# recipe → (export format it trains on, dataset name in that export's dataset_info.json)
+RECIPES = {
+    "synthesizer_qwen3_8b_full.yaml": ("synthesizer", "gem_synthesizer"),
+    "agent_qwen3_8b_full.yaml": ("sharegpt", "gem_sharegpt"),
+}
 GPUS = 8  # one 8-GPU node, as the recipes' header says
-DATASET_INFO = json.loads((SFT / "dataset_info.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("recipe", sorted(RECIPES))
@@ -29,17 +34,17 @@ def test_recipe_holds_gem_hyperparameters(recipe: str) -> None:
     assert config["bf16"] is True
     assert config["template"] == "qwen3"  # Hermes-style <tool_call> rendering
     assert config["per_device_train_batch_size"] * config["gradient_accumulation_steps"] * GPUS == 64
-    assert config["dataset"] == RECIPES[recipe]
+    fmt, dataset = RECIPES[recipe]
+    assert (config["dataset_dir"], config["dataset"]) == (f"exports/{fmt}", dataset)
     deepspeed = json.loads((REPO / config["deepspeed"]).read_text(encoding="utf-8"))
     assert deepspeed["zero_optimization"]["stage"] == 3
     assert deepspeed["bf16"]["enabled"] == "auto"  # follows bf16: true above
 
 
-def test_dataset_info_reads_the_exports() -> None:
-    agent, synthesizer = DATASET_INFO["gem_sharegpt"], DATASET_INFO["gem_synthesizer"]
-    assert (agent["file_name"], synthesizer["file_name"]) == ("sharegpt", "synthesizer")  # export --out names
-    assert agent["formatting"] == synthesizer["formatting"] == "sharegpt"
-    assert agent["columns"]["tools"] == "tools"
-    assert (
-        agent["tags"]["function_tag"] == "function_call" and agent["tags"]["observation_tag"] == "observation"
-    )
+@pytest.mark.parametrize("recipe", sorted(RECIPES))
+def test_recipe_dataset_is_the_one_its_export_declares(recipe: str) -> None:
+    """`gem-spark export --format F` writes the dataset_info.json the recipe's dataset_dir points at."""
+    fmt, dataset = RECIPES[recipe]
+    entry = DATASET_INFOS[fmt]("data")[dataset]
+    assert entry["formatting"] == "sharegpt"
+    assert entry["tags"]["role_tag"] == "from"
