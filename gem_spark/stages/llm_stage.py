@@ -200,8 +200,10 @@ def chunks(todo: DataFrame, key: str, n_rows: int, chunk_rows: int) -> Iterator[
 
 def count_written(ctx: StageContext, table: str, n_in: int, n_requests: int, started: float) -> StageCounts:
     """Counts by status of what this run wrote to `table` (read back, so nothing is computed twice)."""
-    written = ctx.store.read(table).filter(F.col("run_id") == ctx.run_id).groupBy("status").count().collect()
-    by_status = {row["status"]: row["count"] for row in written}
+    by_status: dict[str, int] = {}
+    if n_in:  # a stage with nothing pending wrote nothing: no Spark job to count it
+        written = ctx.store.read(table).filter(F.col("run_id") == ctx.run_id).groupBy("status").count().collect()
+        by_status = {row["status"]: row["count"] for row in written}
     counts = StageCounts(
         stage=table,
         n_in=n_in,
