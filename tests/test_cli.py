@@ -17,9 +17,11 @@ CONFIG_FILE = str(REPO / "conf" / "local.yaml")
 
 def test_every_command_has_config_and_set() -> None:
     parser = build_parser()
+    required = {"ingest": ["--input", "x", "--snapshot", "s"], "export": ["--format", "openai", "--out", "o"]}
     for command in COMMANDS:
-        args = parser.parse_args([command.name, "--config", "c.yaml", "--set", "a=1", "--set", "b=2",
-                                  *(["--input", "x", "--snapshot", "s"] if command.name == "ingest" else [])])  # fmt: skip
+        args = parser.parse_args(
+            [command.name, "--config", "c.yaml", "--set", "a=1", "--set", "b=2", *required.get(command.name, [])]
+        )
         assert (args.command, args.config, args.overrides) == (command.name, "c.yaml", ["a=1", "b=2"])
 
 
