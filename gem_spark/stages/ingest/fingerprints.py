@@ -7,8 +7,8 @@ changing the scorer re-scores every segment on the next run, and nothing else do
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
-from pathlib import Path
 from types import ModuleType
 
 from gem_spark.config import IngestConfig
@@ -21,10 +21,10 @@ def _digest(parts: dict[str, object]) -> str:
 
 
 def code_version(*modules: ModuleType) -> str:
-    """Hash of the source files of `modules`."""
+    """Hash of the source of `modules`, read through their loaders (so it also works from a zipped wheel)."""
     sha = hashlib.sha256()
     for module in modules:
-        sha.update(Path(str(module.__file__)).read_bytes())
+        sha.update(inspect.getsource(module).encode("utf-8"))
     return sha.hexdigest()[:16]
 
 
