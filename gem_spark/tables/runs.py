@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from gem_spark.session import get_spark
 from gem_spark.tables.latest import latest_rows
@@ -49,31 +49,19 @@ def new_run_id() -> str:
     return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:12]}"
 
 
-class StageCountsLike(Protocol):
-    """Any per-stage counts record (StageCounts here, or a stage's own with extra fields)."""
-
-    stage: str
-    n_in: int
-    n_ok: int
-    n_rejected: int
-    n_error: int
-    duration_s: float
-    n_requests: int
-
-
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def _counts_row(counts: StageCountsLike) -> dict[str, object]:
+def _counts_row(counts: StageCounts) -> dict[str, object]:
     return {field: getattr(counts, field) for field in STAGE_COUNTS.names}
 
 
 class RunRecorder:
-    """One run's rows in the `runs` table: `start()` writes the running row, `finish()` the last one.
+    """One run's rows in the `runs` table: `begin()` writes the running row, `finish()` the last one.
 
-    Also a context manager (start on enter, finish on exit): an exception inside the block is recorded
+    Also a context manager (begin on enter, finish on exit): an exception inside the block is recorded
     (status `failed`, reason = exception type, message = its first line) and then propagates.
     """
 
@@ -93,36 +81,23 @@ class RunRecorder:
         self._command = command
         self._snapshot = snapshot
         self._inputs = list(inputs or [])
-        self._stages: list[StageCountsLike] = []
+        self._stages: list[StageCounts] = []
         self._started_at = datetime.now(timezone.utc)
         self._started_clock = time.monotonic()
         self.message: str | None = None
 
-    @classmethod
-    def start(
-        cls,
-        store: TableStore,
-        config: GemConfig,
-        command: str,
-        snapshot: str | None = None,
-        inputs: list[str] | None = None,
-        spark: SparkSession | None = None,
-    ) -> RunRecorder:
-        """A recorder whose `running` row is already written."""
-        recorder = cls(store, config, command, snapshot, inputs, spark)
-        recorder._begin()
-        return recorder
-
-    def _begin(self) -> None:
+    def begin(self) -> RunRecorder:
+        """Write the `running` row (the context manager does this on enter)."""
         self._store.ensure(RUNS_TABLE, RUNS)
         self._write(RUNNING, reason=None, ended=False, version=0)
         log.info("run %s started: %s (config %s)", self.run_id, self._command, self._fingerprint)
+        return self
 
     @property
-    def stages(self) -> list[StageCountsLike]:
+    def stages(self) -> list[StageCounts]:
         return list(self._stages)
 
-    def stage_done(self, counts: StageCountsLike) -> None:
+    def stage_done(self, counts: StageCounts) -> None:
         """Keep a stage's counts for the end row and log them."""
         self._stages.append(counts)
         log.info(
@@ -141,8 +116,7 @@ class RunRecorder:
                 self.run_id, status, elapsed, f": {self.message}" if status != FINISHED else "")  # fmt: skip
 
     def __enter__(self) -> RunRecorder:  # noqa: PYI034 - subclasses are not expected
-        self._begin()
-        return self
+        return self.begin()
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None

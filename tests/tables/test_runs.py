@@ -73,10 +73,10 @@ def test_an_interrupted_run_stays_visible_as_running(spark, store) -> None:
         duration_s: float
         n_requests: int
 
-    interrupted = RunRecorder.start(store, CONFIG, "run:teacher", spark=spark)
+    interrupted = RunRecorder(store, CONFIG, "run:teacher", spark=spark).begin()
     interrupted.stage_done(LLMStageCounts("select", 5, 5, 0, 0, 1.0, 5))  # then the driver dies
     time.sleep(1.1)  # run ids sort by second
-    finished = RunRecorder.start(store, CONFIG, "run:teacher", spark=spark)
+    finished = RunRecorder(store, CONFIG, "run:teacher", spark=spark).begin()
     finished.stage_done(LLMStageCounts("select", 5, 4, 1, 0, 1.0, 5))
     finished.finish()
     assert interrupted.run_id < finished.run_id
