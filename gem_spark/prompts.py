@@ -13,7 +13,8 @@ template that uses it. A template without includes hashes to sha256(source) exac
 
 The prompts directory is, in order: the `prompts_dir` argument, the `GEM_PROMPTS_DIR` environment
 variable, or `gem_spark/prompt_templates` (a link to the repository's `prompts/` in a checkout, the
-copied files in a wheel).
+copied files in a wheel). The packaged templates are read through `importlib.resources`, so they load
+from a zipped package too (a wheel shipped with spark-submit `--py-files` is imported from the zip).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +36,7 @@ from jinja2 import meta, nodes
 from gem_spark.schema.labels import DOMAINS, PLATFORMS, TASKS
 
 PROMPTS_DIR_ENV = "GEM_PROMPTS_DIR"
-DEFAULT_PROMPTS_DIR = Path(__file__).parent / "prompt_templates"
+DEFAULT_PROMPTS_DIR = files("gem_spark") / "prompt_templates"
 TEMPLATE_SUFFIX = ".j2"
 MESSAGE_BLOCKS = ("system", "user")
 
@@ -105,18 +108,18 @@ class PromptTemplate:
             raise PromptError(msg)
 
 
-def prompts_dir(override: str | os.PathLike[str] | None = None) -> Path:
+def prompts_dir(override: str | os.PathLike[str] | None = None) -> Traversable:
     """The directory templates are read from (argument, then $GEM_PROMPTS_DIR, then the packaged copy)."""
     chosen = override if override is not None else os.environ.get(PROMPTS_DIR_ENV)
-    return Path(chosen) if chosen else DEFAULT_PROMPTS_DIR
+    return Path(chosen).resolve() if chosen else DEFAULT_PROMPTS_DIR
 
 
 def template_names(directory: str | os.PathLike[str] | None = None) -> list[str]:
     """Names of the stage templates in the prompts directory (partials excluded)."""
     return sorted(
-        path.name.removesuffix(TEMPLATE_SUFFIX)
-        for path in prompts_dir(directory).glob(f"*{TEMPLATE_SUFFIX}")
-        if _NAME.fullmatch(path.name.removesuffix(TEMPLATE_SUFFIX))
+        entry.name.removesuffix(TEMPLATE_SUFFIX)
+        for entry in prompts_dir(directory).iterdir()
+        if entry.name.endswith(TEMPLATE_SUFFIX) and _NAME.fullmatch(entry.name.removesuffix(TEMPLATE_SUFFIX))
     )
 
 
@@ -125,15 +128,17 @@ def load_template(name: str, directory: str | os.PathLike[str] | None = None) ->
     if not _NAME.fullmatch(name):
         msg = f"invalid template name {name!r}: expected lower-case letters, digits and underscores"
         raise PromptError(msg)
-    return _load(name, prompts_dir(directory).resolve())
+    root = prompts_dir(directory)
+    # Keyed by the root's text: a zipped package's root is a fresh, unhashable-by-value object per call.
+    return _load(name, str(root), root)
 
 
 @lru_cache(maxsize=64)
-def _load(name: str, directory: Path) -> PromptTemplate:
-    environment = _environment(directory)
-    source = _source(environment, f"{name}{TEMPLATE_SUFFIX}")
+def _load(name: str, root_key: str, root: Traversable) -> PromptTemplate:
+    environment = _environment(root)
+    source = _source(environment, f"{name}{TEMPLATE_SUFFIX}", root_key)
     declared = _declared_variables(name, source)
-    parsed = list(_closure(environment, name, source))
+    parsed = list(_closure(environment, name, source, root_key))
     used = frozenset().union(*(meta.find_undeclared_variables(tree) for _, _, tree in parsed))
     if used != declared:
         msg = (
@@ -151,9 +156,13 @@ def _load(name: str, directory: Path) -> PromptTemplate:
     )
 
 
-def _environment(directory: Path) -> jinja2.Environment:
+def _environment(root: Traversable) -> jinja2.Environment:
+    def read(file: str) -> str | None:
+        entry = root.joinpath(file)
+        return entry.read_text(encoding="utf-8") if entry.is_file() else None
+
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(directory, encoding="utf-8"),
+        loader=jinja2.FunctionLoader(read),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # plain-text prompts, not HTML
         trim_blocks=True,
@@ -162,11 +171,10 @@ def _environment(directory: Path) -> jinja2.Environment:
     )
 
 
-def _source(environment: jinja2.Environment, file: str, included_by: str | None = None) -> str:
+def _source(environment: jinja2.Environment, file: str, where: str, included_by: str | None = None) -> str:
     try:
         source, _, _ = environment.loader.get_source(environment, file)  # type: ignore[union-attr]
     except jinja2.TemplateNotFound as error:
-        where = environment.loader.searchpath  # type: ignore[union-attr]
         if included_by is None:
             msg = f"template {file!r} not found in {where}"
         else:
@@ -184,7 +192,7 @@ def _parse(environment: jinja2.Environment, file: str, source: str) -> nodes.Tem
 
 
 def _closure(
-    environment: jinja2.Environment, name: str, source: str
+    environment: jinja2.Environment, name: str, source: str, where: str
 ) -> Iterator[tuple[str, str, nodes.Template]]:
     """(file, source, parse tree) of the template and each partial it includes, transitively, once each."""
     seen: set[str] = set()
@@ -200,7 +208,7 @@ def _closure(
             if referenced is None:
                 msg = f"template {file!r} includes a template chosen at render time; name it literally"
                 raise PromptError(msg)
-            pending.append((referenced, _source(environment, referenced, included_by=file)))
+            pending.append((referenced, _source(environment, referenced, where, included_by=file)))
 
 
 def _declared_variables(name: str, source: str) -> frozenset[str]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -20,7 +24,8 @@ from gem_spark.prompts import (
     template_names,
 )
 
-REPO_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+REPO = Path(__file__).resolve().parent.parent
+REPO_PROMPTS = REPO / "prompts"
 
 STAGE_VARIABLES = {
     "select": {"text"},
@@ -204,7 +209,7 @@ def test_select_schema_compiles_for_xgrammar() -> None:
 def test_render_rejects_missing_extra_and_non_string_variables(name: str) -> None:
     template = load_template(name)
     values = _values(name, "x")
-    dropped = sorted(values)[0]
+    dropped = min(values)
     with pytest.raises(PromptError, match=rf"missing \['{dropped}'\]"):
         template.render(**{key: value for key, value in values.items() if key != dropped})
     with pytest.raises(PromptError, match=r"unexpected \['surplus'\]"):
@@ -256,6 +261,37 @@ def test_prompts_dir_comes_from_the_argument_then_the_environment_then_the_packa
     assert load_template("greet").render(who="Bo")[1]["content"] == "Hi Bo"
     assert prompts_dir(REPO_PROMPTS) == REPO_PROMPTS
     assert load_template("judge", REPO_PROMPTS).variables == STAGE_VARIABLES["judge"]
+
+
+def test_packaged_templates_load_from_a_zipped_package(tmp_path: Path) -> None:
+    """spark-submit --py-files ships the wheel as a zip that Python imports from without unpacking."""
+    package = tmp_path / "gem_spark.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        for folder, _, names in os.walk(REPO / "gem_spark", followlinks=True):  # into prompt_templates
+            for name in sorted(names):
+                path = Path(folder) / name
+                if "__pycache__" not in path.parts:
+                    archive.write(path, path.relative_to(REPO).as_posix())
+    probe = (
+        "import json, sys, gem_spark\n"
+        "from gem_spark.prompts import load_template, template_names\n"
+        "assert gem_spark.__file__.startswith(sys.argv[1]), gem_spark.__file__\n"
+        "print(json.dumps({'names': template_names(), 'hash': load_template('select').content_hash,\n"
+        "                  'user': load_template('select').render(text='Open the app.')[1]['content']}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(package)],
+        cwd=tmp_path,  # not the checkout: the package must come from the zip
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(package)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    assert loaded["names"] == sorted(STAGE_VARIABLES)
+    assert loaded["hash"] == load_template("select").content_hash
+    assert "Open the app." in loaded["user"]
 
 
 BROKEN_TEMPLATES = {
