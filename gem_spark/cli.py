@@ -55,11 +55,10 @@ def _ingest(args: argparse.Namespace, config: GemConfig) -> object:
 
 
 def _tables(args: argparse.Namespace, config: GemConfig) -> None:
+    from gem_spark.pipeline import TABLES
     from gem_spark.session import get_spark
     from gem_spark.tables import open_store
     from gem_spark.tables.summary import format_summaries, summarize
-
-    from gem_spark.pipeline import TABLES
 
     print(format_summaries(summarize(open_store(config.tables, get_spark(config.spark)), list(TABLES))))
 
