@@ -61,6 +61,8 @@ def run_script(path: Path) -> Outcome:
 def _target(target: Any) -> str:
     if isinstance(target, dict):
         return ", ".join(f"{name} {value}" for name, value in target.items())
+    if isinstance(target, str):  # already a condition, e.g. "stage >= 0.9 x fastest variant"
+        return target
     return "" if target is None else f">= {target}"
 
 

@@ -72,12 +72,19 @@ def text_has_placeholder(text: str) -> bool:
 
 def may_hold_placeholder(raw: str) -> bool:
     lowered = raw.lower()
-    return any(hint in lowered for hint in _ANY_HINTS)
+    for hint in _ANY_HINTS:  # a loop, not any(<genexpr>): this runs for every argument and response
+        if hint in lowered:
+            return True
+    return False
 
 
 def value_has_placeholder(value: Any) -> bool:
     """Any string in a JSON value that is a placeholder, or holds an example path / elided list."""
-    for text in _strings(value):
+    strings = list(_strings(value))
+    # One hint scan over all the strings first: most values hold no hint and need no regex at all.
+    if not may_hold_placeholder("\n".join(strings)):
+        return False
+    for text in strings:
         if len(text) <= _PLACEHOLDER_VALUE_MAX and _PLACEHOLDER_VALUE.fullmatch(text):
             return True
         if text_has_placeholder(text):

@@ -96,8 +96,8 @@ def _response_codes(message: Message, rules: RuleConfig, shapes: dict[str, Any],
             found.add(c.PLACEHOLDER_VALUE)
         return
     if not is_error_value(value) and message.name is not None:
-        seen = shapes.setdefault(message.name, shape(value))
-        if seen != shape(value):
+        this_shape = shape(value)
+        if shapes.setdefault(message.name, this_shape) != this_shape:
             found.add(c.INCONSISTENT_RESPONSE_STRUCTURE)
     if may_hold_placeholder(content) and value_has_placeholder(value):
         found.add(c.PLACEHOLDER_VALUE)
