@@ -152,15 +152,17 @@ CATALOGUE: list[Hostile] = [
         _bytes(f'id,text\nc1,"{procedure(3)}"\nc2,only,too,many,fields\n'.encode()),
         Counter(malformed_record=1),
     ),
+    Hostile(
+        # Sorts after good.jsonl, whose documents therefore keep the ids.
+        "reused-ids.jsonl",
+        "duplicate ids: a good document's id reused with new text, and a byte-identical copy",
+        _records(_doc("good-0", procedure(100)), _doc("good-1", procedure(1))),
+        Counter(duplicate_id=2),
+    ),
 ]
 
 # Good documents next to the hostile ones: they must still be segmented.
 GOOD = [_doc(f"good-{n}", procedure(n)) for n in range(3)]
-# Duplicate ids: the same id twice with different texts, and a byte-identical copy of a good document.
-# Ids are not keys (a segment is keyed by its content hash), so these are segmented, and the copy is
-# counted as a known segment by dedup — not quarantined.
-DUPLICATE_IDS = [_doc("good-0", procedure(100)), _doc("good-1", procedure(1))]
-
 
 # Hostile characters inside otherwise good documents are removed by text normalisation, and the
 # documents are segmented: NUL bytes, a lone surrogate escape, byte-order marks, C1 controls.
@@ -177,6 +179,5 @@ def write_catalogue(folder: Path) -> Path:
     for hostile in CATALOGUE:
         hostile.write(folder / hostile.name)
     (folder / "good.jsonl").write_bytes(jsonl_bytes(GOOD))
-    (folder / "duplicate-ids.jsonl").write_bytes(jsonl_bytes(DUPLICATE_IDS))
     (folder / "sanitised.jsonl").write_bytes(jsonl_bytes(SANITISED))
     return folder

@@ -15,7 +15,6 @@ from gem_spark.config import load_config
 from gem_spark.stages.ingest import run_ingest
 from tests.reliability.hostile_inputs import (
     CATALOGUE,
-    DUPLICATE_IDS,
     GOOD,
     HOSTILE_CHARACTERS,
     SALVAGED_CSV_ID,
@@ -48,11 +47,14 @@ def test_every_hostile_kind_is_quarantined_with_its_reason(tmp_path: Path, spark
     segmented_ids = {row["doc_id"] for row in segments}
     salvaged_gz = {doc_id for doc_id in segmented_ids if doc_id.startswith(SALVAGED_GZ_PREFIX)}
     assert salvaged_gz == {f"{SALVAGED_GZ_PREFIX}{n}" for n in range(len(salvaged_gz))}  # before the damage
-    good = GOOD + DUPLICATE_IDS + SANITISED
+    good = GOOD + SANITISED
     assert segmented_ids == {doc["id"] for doc in good} | {SALVAGED_CSV_ID} | salvaged_gz
     assert summary.documents_segmented == len(good) + 1 + len(salvaged_gz)
     assert summary.documents_quarantined == sum(sum(h.reasons.values()) for h in CATALOGUE) == len(quarantine)
     assert summary.documents_in == summary.documents_segmented + summary.documents_quarantined
-    # The byte-identical copy is one known segment; the reused id with new text is a new segment.
-    assert summary.segments_new == summary.segments_produced - 1
+    # The documents under reused ids were quarantined whole: no segment of theirs was produced.
+    assert summary.segments_new == summary.segments_produced
+    reused = [row for row in quarantine if row["reason"] == "duplicate_id"]
+    assert sorted(row["doc_id"] for row in reused) == ["good-0", "good-1"]
+    assert all("good.jsonl" in row["detail"] and row["raw_preview"] for row in reused)
     assert not [row["doc_id"] for row in segments if any(c in row["text"] for c in HOSTILE_CHARACTERS)]

@@ -189,6 +189,44 @@ def test_unsupported_format(tmp_path: Path) -> None:
     only_reason(path, codes.UNSUPPORTED_FORMAT)
 
 
+@pytest.mark.spark
+def test_duplicate_ids_keep_the_first_document_and_quarantine_the_rest(spark, tmp_path: Path) -> None:
+    from deltalake import DeltaTable
+
+    from gem_spark.config import GemConfig
+    from gem_spark.stages.ingest import run_ingest
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    first = [{"id": "x", "text": procedure(1)}, {"id": "y", "text": procedure(2)}]
+    write_jsonl(corpus / "a.jsonl", first)
+    # b.jsonl reuses x with new text and y as a byte-identical copy; z is new.
+    write_jsonl(
+        corpus / "b.jsonl", [{"id": "x", "text": procedure(3)}, first[1], {"id": "z", "text": procedure(4)}]
+    )
+    config = GemConfig.model_validate(
+        {"tables": {"root": str(tmp_path / "lake")}, "ingest": CONFIG.model_dump()}
+    )
+
+    summary = run_ingest(config, [str(corpus)], "s1", spark=spark)
+
+    assert (summary.documents_in, summary.documents_segmented, summary.documents_quarantined) == (5, 3, 2)
+    lake = tmp_path / "lake"
+    quarantine = DeltaTable(str(lake / "quarantine")).to_pyarrow_table().to_pylist()
+    assert sorted((row["doc_id"], row["record_ref"], row["reason"]) for row in quarantine) == [
+        ("x", "line:1", codes.DUPLICATE_ID),
+        ("y", "line:2", codes.DUPLICATE_ID),
+    ]
+    assert all(row["detail"].endswith(f"{corpus / 'a.jsonl'} line:{n}") for n, row in enumerate(
+        sorted(quarantine, key=lambda row: row["doc_id"]), start=1))  # fmt: skip
+    segments = DeltaTable(str(lake / "segments")).to_pyarrow_table().to_pylist()
+    assert {(Path(row["source"]).name, row["doc_id"]) for row in segments} == {
+        ("a.jsonl", "x"),
+        ("a.jsonl", "y"),
+        ("b.jsonl", "z"),
+    }
+
+
 CATALOGUE = {
     codes.MISSING_TEXT: test_missing_text,
     codes.NON_STRING_TEXT: test_non_string_text,
@@ -199,6 +237,7 @@ CATALOGUE = {
     codes.TOO_SHORT: test_too_short,
     codes.MALFORMED_RECORD: test_malformed_json_line,
     codes.PROCESSING_ERROR: test_processing_error_keeps_the_task_alive,
+    codes.DUPLICATE_ID: test_duplicate_ids_keep_the_first_document_and_quarantine_the_rest,
     codes.UNREADABLE_FILE: test_unreadable_file,
     codes.CORRUPT_COMPRESSED_FILE: test_garbage_compressed_file,
     codes.MISSING_TEXT_COLUMN: test_missing_text_column,

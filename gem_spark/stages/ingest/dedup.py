@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from pyspark.sql import functions as F
 
+from gem_spark.stages.ingest.repeats import later_occurrences
 from gem_spark.stages.ingest.units import QUARANTINE, SEGMENT
 from gem_spark.tables.schemas import QUARANTINE as QUARANTINE_SCHEMA
 from gem_spark.tables.schemas import SEGMENTS as SEGMENTS_SCHEMA
@@ -30,25 +31,24 @@ def _bookkeeping(fingerprint: str, run_id: str, status: str, reason: Column) -> 
     }
 
 
+SEGMENT_ORDER = ["source", "record_index", "position"]
+
+
+def repeated_segments(rows: DataFrame) -> DataFrame:
+    """Segment rows whose text (segment_id) an earlier segment of this run has: keys only."""
+    return later_occurrences(rows.filter(F.col("kind") == SEGMENT), "segment_id", SEGMENT_ORDER)
+
+
 def new_segments(
-    rows: DataFrame, existing: DataFrame, snapshot: str, fingerprint: str, run_id: str
+    rows: DataFrame, repeated: DataFrame, existing: DataFrame, snapshot: str, fingerprint: str, run_id: str
 ) -> DataFrame:
     """Segments whose id is neither in `existing` (segment_id column) nor earlier in this batch.
 
-    Among equal segments of one batch the first by (source, record, position) wins, so the stored
-    doc_id does not depend on partitioning.
+    `repeated` is `repeated_segments(rows)`, cached and counted: among equal segments of one batch the
+    first by (source, record, position) stays, so the stored doc_id does not depend on partitioning.
     """
-    payload = [
-        name
-        for name in SEGMENTS_SCHEMA.names
-        if name in rows.columns and name not in {"segment_id", "reason"}
-    ]
-    order = F.struct("source", "record_index", "position")
-    first = (
-        rows.filter(F.col("kind") == SEGMENT)
-        .groupBy("segment_id")
-        .agg(F.min_by(F.struct(*payload), order).alias("row"))
-        .select("segment_id", "row.*")
+    first = rows.filter(F.col("kind") == SEGMENT).join(
+        repeated.select(*SEGMENT_ORDER), SEGMENT_ORDER, "left_anti"
     )
     fresh = first.join(existing.select("segment_id"), "segment_id", "left_anti")
     columns = _bookkeeping(fingerprint, run_id, OK, F.lit(None).cast("string")) | {

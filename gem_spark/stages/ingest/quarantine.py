@@ -25,6 +25,8 @@ DOCUMENT_TOO_LARGE = "document_too_large"
 HTML_ONLY = "html_only"
 # TOO_SHORT ("too_short", from gem_spark.text.segment): shorter than the smallest segment.
 MALFORMED_RECORD = "malformed_record"
+# A second document under an id an earlier document of the same run took (duplicate_ids.py).
+DUPLICATE_ID = "duplicate_id"
 # An unexpected exception while processing one record: a bug, kept as a row instead of failing the task.
 PROCESSING_ERROR = "processing_error"
 
@@ -44,6 +46,7 @@ RECORD_REASONS = frozenset(
         HTML_ONLY,
         TOO_SHORT,
         MALFORMED_RECORD,
+        DUPLICATE_ID,
         PROCESSING_ERROR,
     }
 )
@@ -52,7 +55,7 @@ ALL_REASONS = RECORD_REASONS | FILE_REASONS
 
 
 __all__ = [
-    "ALL_REASONS", "CORRUPT_COMPRESSED_FILE", "DOCUMENT_TOO_LARGE", "EMPTY_TEXT", "FILE_REASONS", "HTML_ONLY",
+    "ALL_REASONS", "CORRUPT_COMPRESSED_FILE", "DOCUMENT_TOO_LARGE", "DUPLICATE_ID", "EMPTY_TEXT", "FILE_REASONS", "HTML_ONLY",
     "MALFORMED_RECORD", "MISSING_TEXT", "MISSING_TEXT_COLUMN", "NON_STRING_TEXT", "PROCESSING_ERROR",
     "RECORD_REASONS", "TOO_SHORT", "UNDECODABLE_BYTES", "UNREADABLE_FILE", "UNSUPPORTED_FORMAT",
     "MissingTextColumnError", "Rejection", "UnsupportedFormatError", "describe", "preview",

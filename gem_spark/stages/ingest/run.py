@@ -2,7 +2,7 @@
 
 Stages as recorded in the runs table:
 - `ingest`: documents in → segmented (ok) or quarantined (rejected; `processing_error` rows count as
-  error). Documents in is counted independently by the readers, and the run fails if the two sides
+  error). A document under an id an earlier document of the run took is quarantined (`duplicate_id`). Documents in is counted independently by the readers, and the run fails if the two sides
   disagree: nothing may vanish.
 - `dedup`: segments produced → new (ok) or already known (rejected).
 - `prefilter`: pending segments → ok or rejected (`prefilter_low_score`).
@@ -20,7 +20,8 @@ from pyspark import StorageLevel
 from pyspark.sql import functions as F
 
 from gem_spark.session import get_spark
-from gem_spark.stages.ingest.dedup import new_quarantine, new_segments
+from gem_spark.stages.ingest.dedup import new_quarantine, new_segments, repeated_segments
+from gem_spark.stages.ingest.duplicate_ids import quarantine_reused_ids, reused_ids
 from gem_spark.stages.ingest.fingerprints import prefilter_fingerprint, segments_fingerprint
 from gem_spark.stages.ingest.inputs import InputFile, expand_inputs, split_inputs
 from gem_spark.stages.ingest.prefilter_step import PREFILTER_TABLE, score_and_append, unscored
@@ -147,6 +148,9 @@ def _ingest(
     log.info("ingest: reading %d file(s) as snapshot %s", len(files), snapshot)
     with ExitStack() as cache:
         rows = _cached(cache, read_rows(spark, files, config.ingest))
+        reused = _cached(cache, reused_ids(rows))
+        if reused.count():  # counted, hence materialised: the join knows reused's size and can broadcast it
+            rows = quarantine_reused_ids(rows, reused, config.ingest.raw_preview_chars)
         docs = _count_documents(rows)
         run.stage_done(
             StageCounts("ingest", docs.documents_in, docs.segmented, docs.quarantined - docs.errors, docs.errors,
@@ -159,11 +163,13 @@ def _ingest(
         # Pin the versions we dedup against: the appends below must not change what these reads see.
         stored_segments = store.read(SEGMENTS_TABLE, version=store.version(SEGMENTS_TABLE))
         stored_quarantine = store.read(QUARANTINE_TABLE, version=store.version(QUARANTINE_TABLE))
+        repeated = _cached(cache, repeated_segments(rows))
+        repeated.count()  # materialised for the same reason
         fresh, segments_new = _append_new(
             cache,
             store,
             SEGMENTS_TABLE,
-            new_segments(rows, stored_segments, snapshot, fingerprint, run.run_id),
+            new_segments(rows, repeated, stored_segments, snapshot, fingerprint, run.run_id),
             commit,
         )
         _, quarantine_new = _append_new(
