@@ -128,17 +128,16 @@ def load_template(name: str, directory: str | os.PathLike[str] | None = None) ->
     if not _NAME.fullmatch(name):
         msg = f"invalid template name {name!r}: expected lower-case letters, digits and underscores"
         raise PromptError(msg)
-    root = prompts_dir(directory)
-    # Keyed by the root's text: a zipped package's root is a fresh, unhashable-by-value object per call.
-    return _load(name, str(root), root)
+    return _load(name, prompts_dir(directory))
 
 
 @lru_cache(maxsize=64)
-def _load(name: str, root_key: str, root: Traversable) -> PromptTemplate:
+def _load(name: str, root: Traversable) -> PromptTemplate:
+    # Cache key: a Path by value, or the packaged root, which is one module-level object.
     environment = _environment(root)
-    source = _source(environment, f"{name}{TEMPLATE_SUFFIX}", root_key)
+    source = _source(environment, f"{name}{TEMPLATE_SUFFIX}", str(root))
     declared = _declared_variables(name, source)
-    parsed = list(_closure(environment, name, source, root_key))
+    parsed = list(_closure(environment, name, source, str(root)))
     used = frozenset().union(*(meta.find_undeclared_variables(tree) for _, _, tree in parsed))
     if used != declared:
         msg = (

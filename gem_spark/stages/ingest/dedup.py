@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
 OK, REJECTED = "ok", "rejected"
+# A segment's place in the run: the first of equal segments by this order is the one stored.
+SEGMENT_ORDER = ["source", "record_index", "position"]
 
 
 def _bookkeeping(fingerprint: str, run_id: str, status: str, reason: Column) -> dict[str, Column]:
@@ -29,9 +31,6 @@ def _bookkeeping(fingerprint: str, run_id: str, status: str, reason: Column) -> 
         "reason": reason,
         "created_at": F.current_timestamp(),
     }
-
-
-SEGMENT_ORDER = ["source", "record_index", "position"]
 
 
 def repeated_segments(rows: DataFrame) -> DataFrame:

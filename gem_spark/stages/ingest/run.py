@@ -2,8 +2,9 @@
 
 Stages as recorded in the runs table:
 - `ingest`: documents in → segmented (ok) or quarantined (rejected; `processing_error` rows count as
-  error). A document under an id an earlier document of the run took is quarantined (`duplicate_id`). Documents in is counted independently by the readers, and the run fails if the two sides
-  disagree: nothing may vanish.
+  error). A document under an id an earlier document of the run took is quarantined (`duplicate_id`).
+  Documents in is counted independently by the readers, and the run fails if the two sides disagree:
+  nothing may vanish.
 - `dedup`: segments produced → new (ok) or already known (rejected).
 - `prefilter`: pending segments → ok or rejected (`prefilter_low_score`).
 """
@@ -105,12 +106,18 @@ def _cached(stack: ExitStack, df: DataFrame) -> DataFrame:
     return df
 
 
+def _materialised(stack: ExitStack, df: DataFrame) -> tuple[DataFrame, int]:
+    """`df` cached and counted: computed once, and its real size is known to the planner, so a join
+    with a small result broadcasts it instead of shuffling the other side."""
+    df = _cached(stack, df)
+    return df, df.count()
+
+
 def _append_new(
     stack: ExitStack, store: TableStore, table: str, rows: DataFrame, commit: CommitId
 ) -> tuple[DataFrame, int]:
     """Append `rows` (deduplicated against a pinned table version); return them cached, and how many."""
-    rows = _cached(stack, rows)
-    count = rows.count()
+    rows, count = _materialised(stack, rows)
     if count:
         store.append(table, rows, commit)
     return rows, count
@@ -148,8 +155,8 @@ def _ingest(
     log.info("ingest: reading %d file(s) as snapshot %s", len(files), snapshot)
     with ExitStack() as cache:
         rows = _cached(cache, read_rows(spark, files, config.ingest))
-        reused = _cached(cache, reused_ids(rows))
-        if reused.count():  # counted, hence materialised: the join knows reused's size and can broadcast it
+        reused, n_reused = _materialised(cache, reused_ids(rows))
+        if n_reused:
             rows = quarantine_reused_ids(rows, reused, config.ingest.raw_preview_chars)
         docs = _count_documents(rows)
         run.stage_done(
@@ -163,8 +170,7 @@ def _ingest(
         # Pin the versions we dedup against: the appends below must not change what these reads see.
         stored_segments = store.read(SEGMENTS_TABLE, version=store.version(SEGMENTS_TABLE))
         stored_quarantine = store.read(QUARANTINE_TABLE, version=store.version(QUARANTINE_TABLE))
-        repeated = _cached(cache, repeated_segments(rows))
-        repeated.count()  # materialised for the same reason
+        repeated, _ = _materialised(cache, repeated_segments(rows))
         fresh, segments_new = _append_new(
             cache,
             store,
