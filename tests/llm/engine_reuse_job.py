@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,10 @@ def main(model_json: str, log_dir: str) -> None:
     def build_and_record(row: dict[str, Any]) -> LLMRequest:
         # Runs in the worker after run_llm fetched the backend: this is the engine it is using.
         engine = shared_engine(engine_options(model))
+        # A token set on first sight, not id(): a rebuilt engine could reuse a freed one's address.
+        token = engine.__dict__.setdefault("_reuse_probe", uuid.uuid4().hex)
         with (engine_log / f"{os.getpid()}.log").open("a") as out:
-            out.write(f"{row['job']} {id(engine)}\n")
+            out.write(f"{row['job']} {token}\n")
         return LLMRequest(key=row["segment_id"], messages=[{"role": "user", "content": row["text"]}])
 
     spark = get_spark(SparkConfig(master="local[1]", app_name="engine-reuse"))
