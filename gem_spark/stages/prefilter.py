@@ -1,7 +1,8 @@
 """Prefilter stage: score every segment with the pure heuristic `score_text`, keep all rows.
 
 Rows below the threshold stay in the output with status `rejected` and reason `prefilter_low_score`
-(score, then keep). The scorer runs through `mapInArrow`. `bench/prefilter_variants.py` measures it
+(score, then keep). The scorer runs through `mapInArrow`. Ingest scores the segments it produces while
+segmenting them (`stages/ingest/units.py`) and only comes here for stored segments without a score. `bench/prefilter_variants.py` measures it
 against mapInPandas, pandas_udf and a plain Python UDF: all four are within the host's ±20% noise because
 `score_text` itself dominates; mapInArrow skips the pandas conversion the others pay.
 """
@@ -38,12 +39,16 @@ class PrefilterInputError(ValueError):
 
 def prefilter_segments(segments: DataFrame, threshold: float) -> DataFrame:
     """segment_id, score, signals, status ('ok' | 'rejected'), reason (null | 'prefilter_low_score')."""
+    return with_verdict(score_segments(segments), threshold)
+
+
+def score_segments(segments: DataFrame) -> DataFrame:
+    """(segment_id, text) rows → SCORED_SCHEMA rows, scored on executors."""
     missing = [name for name in INPUT_COLUMNS if name not in segments.columns]
     if missing:
         msg = f"prefilter needs columns {list(INPUT_COLUMNS)}; missing {missing} in {segments.columns}"
         raise PrefilterInputError(msg)
-    scored = segments.select(*INPUT_COLUMNS).mapInArrow(score_arrow_batches, SCORED_SCHEMA)
-    return with_verdict(scored, threshold)
+    return segments.select(*INPUT_COLUMNS).mapInArrow(score_arrow_batches, SCORED_SCHEMA)
 
 
 def with_verdict(scored: DataFrame, threshold: float) -> DataFrame:

@@ -14,11 +14,12 @@ from chispa import assert_df_equality
 from deltalake import DeltaTable
 
 from gem_spark.cli import main
-from gem_spark.config import IngestConfig
+from gem_spark.config import IngestConfig, load_config
 from gem_spark.stages.ingest import run as run_module
 from gem_spark.stages.ingest.documents import segment_record
 from gem_spark.stages.ingest.quarantine import Rejection
 from gem_spark.stages.ingest.readers import RawRecord
+from gem_spark.text.prefilter import score_text
 from tests.stages.ingest_fixtures import docs, write_jsonl
 
 pytestmark = pytest.mark.spark
@@ -139,6 +140,17 @@ def test_every_segment_is_prefiltered_once(lake: Lake) -> None:
     assert set(prefilter.column("status").to_pylist()) == {"ok", "rejected"}
     rejected = prefilter.filter(pc.field("status") == "rejected")
     assert set(rejected.column("reason").to_pylist()) == {"prefilter_low_score"}
+
+
+def test_scores_from_the_segmenting_pass_are_the_scorers(lake: Lake) -> None:
+    # Ingest scores segments while segmenting them; the stored rows must be exactly what score_text says.
+    segments = table(lake.root, "segments").to_pydict()
+    texts = dict(zip(segments["segment_id"], segments["text"], strict=True))
+    threshold = load_config(CONFIG_FILE).prefilter.threshold
+    for row in table(lake.root, "prefilter").to_pylist():
+        expected = score_text(texts[row["segment_id"]])
+        assert (row["score"], tuple(row["signals"])) == (expected.score, expected.signals)
+        assert row["status"] == ("ok" if expected.score >= threshold else "rejected")
 
 
 def test_a_crash_before_the_prefilter_commit_is_recovered_by_the_next_run(

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 OK, REJECTED = "ok", "rejected"
 # A segment's place in the run: the first of equal segments by this order is the one stored.
 SEGMENT_ORDER = ["source", "record_index", "position"]
+SCORE_COLUMNS = ["score", "signals"]
 
 
 def _bookkeeping(fingerprint: str, run_id: str, status: str, reason: Column) -> dict[str, Column]:
@@ -41,7 +42,8 @@ def repeated_segments(rows: DataFrame) -> DataFrame:
 def new_segments(
     rows: DataFrame, repeated: DataFrame, existing: DataFrame, snapshot: str, fingerprint: str, run_id: str
 ) -> DataFrame:
-    """Segments whose id is neither in `existing` (segment_id column) nor earlier in this batch.
+    """Segments whose id is neither in `existing` (segment_id column) nor earlier in this batch: the
+    segments table's columns, then `SCORE_COLUMNS` (the prefilter's score from the segmenting pass).
 
     `repeated` is `repeated_segments(rows)`, cached and counted: among equal segments of one batch the
     first by (source, record, position) stays, so the stored doc_id does not depend on partitioning.
@@ -53,7 +55,7 @@ def new_segments(
     columns = _bookkeeping(fingerprint, run_id, OK, F.lit(None).cast("string")) | {
         "snapshot": F.lit(snapshot)
     }
-    return fresh.withColumns(columns).select(*SEGMENTS_SCHEMA.names)
+    return fresh.withColumns(columns).select(*SEGMENTS_SCHEMA.names, *SCORE_COLUMNS)
 
 
 def quarantine_id() -> Column:

@@ -1,7 +1,8 @@
 """Score segments that have no prefilter row for the current fingerprint and append the rows.
 
-Pending work is this run's new segments plus any segment an interrupted earlier run stored without
-scoring it, so a crash between the two commits never leaves segments unscored.
+Pending work is this run's new segments (already scored while segmenting) plus any segment an
+interrupted earlier run stored without scoring it, so a crash between the two commits never leaves
+segments unscored.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pyspark import StorageLevel
 from pyspark.sql import functions as F
 
 from gem_spark.stages.ingest.fingerprints import prefilter_fingerprint
-from gem_spark.stages.prefilter import prefilter_segments
+from gem_spark.stages.prefilter import SCORED_SCHEMA, score_segments, with_verdict
 from gem_spark.tables.schemas import PREFILTER
 from gem_spark.tables.store import CommitId
 
@@ -34,11 +35,15 @@ def unscored(stored_segments: DataFrame, store: TableStore, fingerprint: str) ->
     return stored_segments.select("segment_id", "text").join(missing, "segment_id", "left_semi")
 
 
-def score_and_append(pending: DataFrame, store: TableStore, threshold: float, run_id: str) -> dict[str, int]:
-    """Score `pending` (segment_id, text), append the rows, return row counts by status."""
+def score_and_append(
+    fresh: DataFrame, unscored_segments: DataFrame, store: TableStore, threshold: float, run_id: str
+) -> dict[str, int]:
+    """Append prefilter rows for `fresh` (scored while segmenting: segment_id, score, signals) and for
+    `unscored_segments` (segment_id, text: scored here); return row counts by status."""
     fingerprint = prefilter_fingerprint(threshold)
+    scored = fresh.select(*SCORED_SCHEMA.names).unionByName(score_segments(unscored_segments))
     rows = (
-        prefilter_segments(pending, threshold)
+        with_verdict(scored, threshold)
         .withColumns(
             {
                 "fingerprint": F.lit(fingerprint),

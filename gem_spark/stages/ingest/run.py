@@ -6,7 +6,9 @@ Stages as recorded in the runs table:
   Documents in is counted independently by the readers, and the run fails if the two sides disagree:
   nothing may vanish.
 - `dedup`: segments produced → new (ok) or already known (rejected).
-- `prefilter`: pending segments → ok or rejected (`prefilter_low_score`).
+- `prefilter`: pending segments → ok or rejected (`prefilter_low_score`). New segments were scored
+  while segmenting (in the `ingest` stage's time); only stored segments a crashed run left unscored
+  are scored here.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from gem_spark.stages.ingest.spark_read import read_rows
 from gem_spark.stages.ingest.units import QUARANTINE, SEGMENT, UNIT
 from gem_spark.tables import open_store
 from gem_spark.tables.runs import RunRecorder, StageCounts
-from gem_spark.tables.schemas import TABLE_SCHEMAS
+from gem_spark.tables.schemas import SEGMENTS, TABLE_SCHEMAS
 from gem_spark.tables.store import CommitId
 
 if TYPE_CHECKING:
@@ -113,14 +115,13 @@ def _materialised(stack: ExitStack, df: DataFrame) -> tuple[DataFrame, int]:
     return df, df.count()
 
 
-def _append_new(
-    stack: ExitStack, store: TableStore, table: str, rows: DataFrame, commit: CommitId
-) -> tuple[DataFrame, int]:
-    """Append `rows` (deduplicated against a pinned table version); return them cached, and how many."""
-    rows, count = _materialised(stack, rows)
+def _append_new(store: TableStore, table: str, rows: DataFrame, commit: CommitId) -> int:
+    """Append `rows` (deduplicated against a pinned table version, so counting and writing them see the
+    same rows); return how many. Not cached: the count reads only key columns of the cached input."""
+    count = rows.count()
     if count:
         store.append(table, rows, commit)
-    return rows, count
+    return count
 
 
 def run_ingest(
@@ -171,16 +172,11 @@ def _ingest(
         stored_segments = store.read(SEGMENTS_TABLE, version=store.version(SEGMENTS_TABLE))
         stored_quarantine = store.read(QUARANTINE_TABLE, version=store.version(QUARANTINE_TABLE))
         repeated, _ = _materialised(cache, repeated_segments(rows))
-        fresh, segments_new = _append_new(
-            cache,
-            store,
-            SEGMENTS_TABLE,
-            new_segments(rows, repeated, stored_segments, snapshot, fingerprint, run.run_id),
+        fresh = new_segments(rows, repeated, stored_segments, snapshot, fingerprint, run.run_id)
+        segments_new = _append_new(store, SEGMENTS_TABLE, fresh.select(*SEGMENTS.names), commit)
+        quarantine_new = _append_new(
+            store, QUARANTINE_TABLE, new_quarantine(rows, stored_quarantine, snapshot, fingerprint, run.run_id),
             commit,
-        )
-        _, quarantine_new = _append_new(
-            cache, store, QUARANTINE_TABLE,
-            new_quarantine(rows, stored_quarantine, snapshot, fingerprint, run.run_id), commit,
         )  # fmt: skip
         run.stage_done(
             StageCounts("dedup", docs.segments, segments_new, docs.segments - segments_new, 0,
@@ -189,10 +185,8 @@ def _ingest(
 
         started = time.monotonic()
         threshold = config.prefilter.threshold
-        pending = fresh.select("segment_id", "text").unionByName(
-            unscored(stored_segments, store, prefilter_fingerprint(threshold))
-        )
-        by_status = score_and_append(pending, store, threshold, run.run_id)
+        left_unscored = unscored(stored_segments, store, prefilter_fingerprint(threshold))
+        by_status = score_and_append(fresh, left_unscored, store, threshold, run.run_id)
         run.stage_done(
             StageCounts("prefilter", sum(by_status.values()), by_status.get("ok", 0), by_status.get("rejected", 0),
                         by_status.get("error", 0), time.monotonic() - started)

@@ -3,6 +3,10 @@
 Every unit also emits one `unit` row holding how many records it read, so the driver can check that
 documents in = documents segmented + documents quarantined from an independent count. A file that
 fails part-way keeps the records read before the failure and adds one quarantine row for the rest.
+
+Segments are scored by the heuristic prefilter here, while their text is in this Python worker: a
+separate pass would ship every new segment's text from the JVM to Python a second time, which costs
+more than scoring the segments that dedup later drops (bench/ingest.py, BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from gem_spark.stages.ingest.quarantine import (
     reason_for_file_error,
 )
 from gem_spark.stages.ingest.readers import BadRecord, RawRecord, Unit, plan_units, read_unit
+from gem_spark.text.prefilter import score_text
 
 SEGMENT, QUARANTINE, UNIT = "segment", "quarantine", "unit"
 
@@ -45,6 +50,8 @@ ROW_SCHEMA = pa.schema(
         ("detail", pa.string()),
         ("raw_preview", pa.string()),
         ("n_records", pa.int64()),
+        ("score", pa.float64()),
+        ("signals", pa.list_(pa.string())),
     ]
 )
 # Flush a batch at this many rows or this much segment text, whichever comes first.
@@ -99,9 +106,10 @@ def _add_record(rows: _Rows, unit: Unit, item: RawRecord | BadRecord, config: In
     doc_id = item.doc_id or fallback_doc_id(unit.path, item.ref)
     for row in result:
         segment = row.segment
+        scored = score_text(segment.text)
         rows.add(kind=SEGMENT, **where, doc_id=doc_id, url=item.url, dump=item.dump, segment_id=row.segment_id,
                  position=segment.position, start=segment.start, end=segment.end, text=segment.text,
-                 n_chars=len(segment.text))  # fmt: skip
+                 n_chars=len(segment.text), score=scored.score, signals=list(scored.signals))  # fmt: skip
 
 
 def ingest_units(units: Iterable[Unit], config: IngestConfig) -> Iterator[pa.RecordBatch]:
