@@ -20,7 +20,7 @@ each, the speed-up (baseline seconds / Spark seconds), CPU seconds of each proce
 RSS of the Spark JVM, and the load average (the machine may be shared). Target on 2 cores: >= 1.5x.
 The last line is `BENCH {json}`.
 
-    .venv/bin/python -m bench.ingest [--mb 200] [--master 'local[2]'] [--rounds 2]
+    .venv/bin/python -m bench.ingest [--mb 200] [--master 'local[2]'] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -158,12 +158,15 @@ def _timed(work: Callable[[], T]) -> tuple[T, Timing]:
 
 
 def _tree_cpu_seconds() -> float:
-    """CPU seconds of this process and all its descendants (the Spark JVM and its Python workers)."""
+    """CPU seconds of this process and all its descendants (the Spark JVM and its Python workers).
+
+    Each process counts its own time and that of its exited children (user, system, children_user,
+    children_system): a Python worker that exits mid-measurement keeps counting through its parent."""
     me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
+    total = sum(me.cpu_times()[:4])
     for child in me.children(recursive=True):
         try:
-            total += sum(child.cpu_times()[:2])
+            total += sum(child.cpu_times()[:4])
         except psutil.NoSuchProcess:
             continue
     return total
@@ -198,7 +201,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=200.0, help="MB of text to ingest (default 200)")
     parser.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
-    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds; each side's best counts")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; each side's best counts")
     args = parser.parse_args()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")

@@ -15,8 +15,12 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 # Settings every locally built session gets: Arrow for pandas/Arrow UDFs, reused Python workers so a
-# cached inference engine survives across tasks and jobs, and a quiet UI-less local driver.
+# cached inference engine survives across tasks and jobs, and a quiet UI-less local driver whose JIT
+# stops at C1: locally the JVM only orchestrates (the work runs in Python workers) and each run plans
+# new queries, so C2 spent 8-10 CPU-s per 60 MB ingest compiling code that never paid back (a quarter
+# of the JVM's CPU; bench/ingest.py). `spark.conf` in the config overrides any of these.
 LOCAL_DEFAULTS: dict[str, str] = {
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.python.worker.reuse": "true",
     "spark.ui.enabled": "false",

@@ -25,7 +25,15 @@ def test_a_local_session_has_arrow_and_worker_reuse_on(spark: SparkSession) -> N
     assert spark.conf.get("spark.sql.execution.arrow.pyspark.enabled") == "true"
     assert spark.sparkContext.getConf().get("spark.python.worker.reuse") == "true"
     for key, value in LOCAL_DEFAULTS.items():
-        assert spark.sparkContext.getConf().get(key) == value
+        # Spark prepends its own JVM module options to extraJavaOptions; ours must be there as given.
+        assert value in spark.sparkContext.getConf().get(key)
+
+
+def test_the_local_driver_jvm_runs_with_the_c1_only_jit(spark: SparkSession) -> None:
+    # Set before the JVM starts (spark.driver.extraJavaOptions), so check what the JVM was launched with.
+    runtime = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
+    arguments = runtime.getInputArguments()
+    assert "-XX:TieredStopAtLevel=1" in list(arguments)
 
 
 def test_python_workers_are_reused_across_tasks(spark: SparkSession) -> None:
