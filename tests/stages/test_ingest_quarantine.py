@@ -144,6 +144,22 @@ def test_processing_error_keeps_the_task_alive(tmp_path: Path, monkeypatch: pyte
     assert (row["doc_id"], row["detail"]) == ("doc-1", "RuntimeError: injected failure")
 
 
+def test_a_scorer_failure_is_a_processing_error_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Fault injection (a fake bug): the prefilter scorer, which runs in the same pass, raises for one text.
+    real = units_module.score_text
+
+    def flaky(text: str) -> object:
+        if "room 1\n" in text:
+            msg = "injected scorer failure"
+            raise RuntimeError(msg)
+        return real(text)
+
+    monkeypatch.setattr(units_module, "score_text", flaky)
+    path = write_jsonl(tmp_path / "x.jsonl", docs(3))
+    row = only_reason(path, codes.PROCESSING_ERROR)
+    assert (row["doc_id"], row["detail"]) == ("doc-1", "RuntimeError: injected scorer failure")
+
+
 def test_unreadable_file(tmp_path: Path) -> None:
     path = tmp_path / "broken.parquet"
     path.write_bytes(b"PAR1 this is not a parquet file")

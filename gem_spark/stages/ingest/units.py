@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 import pyarrow as pa
 
 from gem_spark.config import IngestConfig
-from gem_spark.stages.ingest.documents import fallback_doc_id, segment_record
+from gem_spark.stages.ingest.documents import SegmentRow, fallback_doc_id, segment_record
 from gem_spark.stages.ingest.quarantine import (
     PROCESSING_ERROR,
     Rejection,
@@ -25,7 +25,7 @@ from gem_spark.stages.ingest.quarantine import (
     reason_for_file_error,
 )
 from gem_spark.stages.ingest.readers import BadRecord, RawRecord, Unit, plan_units, read_unit
-from gem_spark.text.prefilter import score_text
+from gem_spark.text.prefilter import PrefilterScore, score_text
 
 SEGMENT, QUARANTINE, UNIT = "segment", "quarantine", "unit"
 
@@ -89,24 +89,33 @@ class _Rows:
         return batch
 
 
+def _scored_segments(
+    item: RawRecord, config: IngestConfig
+) -> list[tuple[SegmentRow, PrefilterScore]] | Rejection:
+    """The record's segments with their prefilter scores, or why it has none; never raises."""
+    try:
+        result = segment_record(item, config)
+        if isinstance(result, Rejection):
+            return result
+        return [(row, score_text(row.segment.text)) for row in result]
+    except Exception as error:  # noqa: BLE001 - one bad record must never fail the task
+        return Rejection(PROCESSING_ERROR, describe(error), preview(item.text, config.raw_preview_chars))
+
+
 def _add_record(rows: _Rows, unit: Unit, item: RawRecord | BadRecord, config: IngestConfig) -> None:
     where = {"source": unit.path, "record_ref": item.ref, "record_index": item.index}
     if isinstance(item, BadRecord):
         rows.add(kind=QUARANTINE, **where, reason=item.reason, detail=item.detail,
                  raw_preview=preview(item.raw, config.raw_preview_chars))  # fmt: skip
         return
-    try:
-        result = segment_record(item, config)
-    except Exception as error:  # noqa: BLE001 - one bad record must never fail the task
-        result = Rejection(PROCESSING_ERROR, describe(error), preview(item.text, config.raw_preview_chars))
+    result = _scored_segments(item, config)
     if isinstance(result, Rejection):
         rows.add(kind=QUARANTINE, **where, doc_id=item.doc_id, url=item.url, reason=result.reason,
                  detail=result.detail, raw_preview=result.raw_preview)  # fmt: skip
         return
     doc_id = item.doc_id or fallback_doc_id(unit.path, item.ref)
-    for row in result:
+    for row, scored in result:
         segment = row.segment
-        scored = score_text(segment.text)
         rows.add(kind=SEGMENT, **where, doc_id=doc_id, url=item.url, dump=item.dump, segment_id=row.segment_id,
                  position=segment.position, start=segment.start, end=segment.end, text=segment.text,
                  n_chars=len(segment.text), score=scored.score, signals=list(scored.signals))  # fmt: skip
