@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 
 from gem_spark.stages.ingest.repeats import later_occurrences
 from gem_spark.stages.ingest.units import QUARANTINE, SEGMENT
+from gem_spark.stages.prefilter import SCORED_SCHEMA
 from gem_spark.tables.schemas import QUARANTINE as QUARANTINE_SCHEMA
 from gem_spark.tables.schemas import SEGMENTS as SEGMENTS_SCHEMA
 
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 OK, REJECTED = "ok", "rejected"
 # A segment's place in the run: the first of equal segments by this order is the one stored.
 SEGMENT_ORDER = ["source", "record_index", "position"]
-SCORE_COLUMNS = ["score", "signals"]
+# The prefilter's score columns, filled by the segmenting pass and carried through to the prefilter step.
+SCORE_COLUMNS = [name for name in SCORED_SCHEMA.names if name != "segment_id"]
 
 
 def _bookkeeping(fingerprint: str, run_id: str, status: str, reason: Column) -> dict[str, Column]:
