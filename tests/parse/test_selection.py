@@ -3,8 +3,6 @@
 from gem_spark.parse import ParseFailure, parse_selection_json
 
 
-
-
 def test_json_selection_true_with_labels() -> None:
     text = '{"multi_step": true, "summary": "Book a flight.", "domain": "travel_and_transportation", "platform": "computer", "task": "search"}'
     selection = parse_selection_json(text)

@@ -159,23 +159,26 @@ def test_a_crash_before_the_prefilter_commit_is_recovered_by_the_next_run(
     corpus = write_jsonl(tmp_path / "docs.jsonl", docs(8))
     root = tmp_path / "lake"
     args = ["ingest", "--config", CONFIG_FILE, "--set", f"tables.root={root}", "--input", str(corpus)]
-    real: Callable[..., object] = run_module.score_and_append
+    real: Callable[..., object] = run_module.append_prefilter
 
     def crash(*args: object, **kwargs: object) -> object:
         msg = "injected crash before the prefilter commit"
         raise RuntimeError(msg)
 
     # Fault injection: the run dies after the segments commit, before the prefilter commit.
-    monkeypatch.setattr(run_module, "score_and_append", crash)
+    monkeypatch.setattr(run_module, "append_prefilter", crash)
     assert main([*args, "--snapshot", "s1"]) == 1
     failed = latest_runs(root)[0]
     assert (failed["status"], failed["reason"]) == ("failed", "RuntimeError")
     assert table(root, "segments").num_rows == 8
     assert table(root, "prefilter").num_rows == 0
 
-    monkeypatch.setattr(run_module, "score_and_append", real)
+    monkeypatch.setattr(run_module, "append_prefilter", real)
     assert main([*args, "--snapshot", "s1"]) == 0
     assert table(root, "segments").num_rows == 8
+    # The recovering run adds no segment and scores the 8 the crashed run left unscored.
+    recovered = latest_runs(root)[1]
+    assert (stage(recovered, "dedup")["n_ok"], stage(recovered, "prefilter")["n_in"]) == (0, 8)
     assert sorted(table(root, "prefilter").column("segment_id").to_pylist()) == sorted(
         table(root, "segments").column("segment_id").to_pylist()
     )

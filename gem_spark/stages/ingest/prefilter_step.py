@@ -1,4 +1,4 @@
-"""Score segments that have no prefilter row for the current fingerprint and append the rows.
+"""Prefilter rows for segments that have none for the current fingerprint, and their commit.
 
 Pending work is this run's new segments (already scored while segmenting) plus any segment an
 interrupted earlier run stored without scoring it, so a crash between the two commits never leaves
@@ -7,9 +7,9 @@ segments unscored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pyspark import StorageLevel
 from pyspark.sql import functions as F
 
 from gem_spark.stages.ingest.fingerprints import prefilter_fingerprint
@@ -23,6 +23,14 @@ if TYPE_CHECKING:
     from gem_spark.tables.store import TableStore
 
 PREFILTER_TABLE = "prefilter"
+# Marks the rows of this run's new segments, so that counting the rows by status also counts those.
+NEW_SEGMENT = "new_segment"
+
+
+@dataclass(frozen=True)
+class PendingCounts:
+    by_status: dict[str, int]
+    new_segments: int
 
 
 def unscored(stored_segments: DataFrame, store: TableStore, fingerprint: str) -> DataFrame:
@@ -35,14 +43,16 @@ def unscored(stored_segments: DataFrame, store: TableStore, fingerprint: str) ->
     return stored_segments.select("segment_id", "text").join(missing, "segment_id", "left_semi")
 
 
-def score_and_append(
-    fresh: DataFrame, unscored_segments: DataFrame, store: TableStore, threshold: float, run_id: str
-) -> dict[str, int]:
-    """Append prefilter rows for `fresh` (scored while segmenting: segment_id, score, signals) and for
-    `unscored_segments` (segment_id, text: scored here); return row counts by status."""
+def prefilter_rows(
+    fresh: DataFrame, stored_segments: DataFrame, store: TableStore, threshold: float, run_id: str
+) -> DataFrame:
+    """Prefilter table rows, plus `NEW_SEGMENT`, for `fresh` (this run's new segments, scored while
+    segmenting: segment_id, score, signals) and for stored segments left unscored (scored here)."""
     fingerprint = prefilter_fingerprint(threshold)
-    scored = fresh.select(*SCORED_SCHEMA.names).unionByName(score_segments(unscored_segments))
-    rows = (
+    left_unscored = unscored(stored_segments, store, fingerprint)
+    scored = fresh.select(*SCORED_SCHEMA.names).withColumn(NEW_SEGMENT, F.lit(True))
+    scored = scored.unionByName(score_segments(left_unscored).withColumn(NEW_SEGMENT, F.lit(False)))
+    return (
         with_verdict(scored, threshold)
         .withColumns(
             {
@@ -51,13 +61,19 @@ def score_and_append(
                 "created_at": F.current_timestamp(),
             }
         )
-        .select(*PREFILTER.names)
-        .persist(StorageLevel.MEMORY_AND_DISK)
+        .select(*PREFILTER.names, NEW_SEGMENT)
     )
-    try:
-        counts = {row["status"]: row["count"] for row in rows.groupBy("status").count().collect()}
-        if counts:
-            store.append(PREFILTER_TABLE, rows, CommitId(f"{run_id}:prefilter", 0))
-    finally:
-        rows.unpersist()
-    return counts
+
+
+def count_pending(rows: DataFrame) -> PendingCounts:
+    """Rows of `prefilter_rows` by status, and how many are this run's new segments: one job."""
+    by_status: dict[str, int] = {}
+    new_segments = 0
+    for row in rows.groupBy("status", NEW_SEGMENT).count().collect():
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["count"]
+        new_segments += row["count"] if row[NEW_SEGMENT] else 0
+    return PendingCounts(by_status, new_segments)
+
+
+def append_prefilter(store: TableStore, rows: DataFrame, run_id: str) -> None:
+    store.append(PREFILTER_TABLE, rows.select(*PREFILTER.names), CommitId(f"{run_id}:prefilter", 0))

@@ -9,12 +9,18 @@ Stages as recorded in the runs table:
 - `prefilter`: pending segments → ok or rejected (`prefilter_low_score`). New segments were scored
   while segmenting (in the `ingest` stage's time); only stored segments a crashed run left unscored
   are scored here.
+
+After the segmenting pass every Spark job is small and costs mostly its own planning and scheduling,
+so the pass is followed by as few jobs as possible, and the independent ones (the in-run repeats
+count, the quarantine append) run beside the others from a thread pool. The prefilter commit comes
+after the segments commit.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,11 +31,16 @@ from pyspark.sql import functions as F
 from gem_spark.session import get_spark
 from gem_spark.stages.ingest.dedup import new_quarantine, new_segments, repeated_segments
 from gem_spark.stages.ingest.duplicate_ids import quarantine_reused_ids, reused_ids
-from gem_spark.stages.ingest.fingerprints import prefilter_fingerprint, segments_fingerprint
+from gem_spark.stages.ingest.fingerprints import segments_fingerprint
 from gem_spark.stages.ingest.inputs import InputFile, expand_inputs, split_inputs
-from gem_spark.stages.ingest.prefilter_step import PREFILTER_TABLE, score_and_append, unscored
+from gem_spark.stages.ingest.prefilter_step import (
+    PREFILTER_TABLE,
+    append_prefilter,
+    count_pending,
+    prefilter_rows,
+)
 from gem_spark.stages.ingest.quarantine import PROCESSING_ERROR
-from gem_spark.stages.ingest.spark_read import read_rows
+from gem_spark.stages.ingest.spark_read import parallelism, read_rows
 from gem_spark.stages.ingest.units import QUARANTINE, SEGMENT, UNIT
 from gem_spark.tables import open_store
 from gem_spark.tables.runs import RunRecorder, StageCounts
@@ -43,6 +54,8 @@ if TYPE_CHECKING:
     from gem_spark.tables.store import TableStore
 
 SEGMENTS_TABLE, QUARANTINE_TABLE = "segments", "quarantine"
+# Side jobs at once beside the main line of ingest: the in-run repeats count, the quarantine append.
+_CONCURRENT_JOBS = 2
 
 log = logging.getLogger(__name__)
 
@@ -154,11 +167,18 @@ def _ingest(
 ) -> IngestSummary:
     started = time.monotonic()
     log.info("ingest: reading %d file(s) as snapshot %s", len(files), snapshot)
-    with ExitStack() as cache:
+    # The cache is released after the pool's jobs have finished (exit order is the reverse of entry).
+    with ExitStack() as cache, ThreadPoolExecutor(_CONCURRENT_JOBS, thread_name_prefix="gem-ingest") as pool:
         rows = _cached(cache, read_rows(spark, files, config.ingest))
+        # The first action fills the cache: the segmenting pass runs once, before any concurrent job.
         reused, n_reused = _materialised(cache, reused_ids(rows))
+        # Later jobs scan the cache, and their cost is mostly per task: one task per slot for them,
+        # while the segmenting pass above had up to 32 per slot (one unit each) to balance the cores.
+        rows = rows.coalesce(parallelism(spark))
         if n_reused:
             rows = quarantine_reused_ids(rows, reused, config.ingest.raw_preview_chars)
+        repeated = _cached(cache, repeated_segments(rows))
+        repeated_count = pool.submit(repeated.count)
         docs = _count_documents(rows)
         run.stage_done(
             StageCounts("ingest", docs.documents_in, docs.segmented, docs.quarantined - docs.errors, docs.errors,
@@ -171,25 +191,37 @@ def _ingest(
         # Pin the versions we dedup against: the appends below must not change what these reads see.
         stored_segments = store.read(SEGMENTS_TABLE, version=store.version(SEGMENTS_TABLE))
         stored_quarantine = store.read(QUARANTINE_TABLE, version=store.version(QUARANTINE_TABLE))
-        repeated, _ = _materialised(cache, repeated_segments(rows))
-        fresh = new_segments(rows, repeated, stored_segments, snapshot, fingerprint, run.run_id)
-        segments_new = _append_new(store, SEGMENTS_TABLE, fresh.select(*SEGMENTS.names), commit)
-        quarantine_new = _append_new(
-            store, QUARANTINE_TABLE, new_quarantine(rows, stored_quarantine, snapshot, fingerprint, run.run_id),
-            commit,
+        quarantine_new = pool.submit(
+            _append_new, store, QUARANTINE_TABLE,
+            new_quarantine(rows, stored_quarantine, snapshot, fingerprint, run.run_id), commit,
         )  # fmt: skip
+        repeated_count.result()  # counted, so the joins below broadcast it
+        fresh = new_segments(rows, repeated, stored_segments, snapshot, fingerprint, run.run_id)
+        # Prefilter rows are derived from the new segments' keys and scores (no text): cached and
+        # counted, they also say how many segments are new, so the text is read once, to append it.
+        prefilter_started = time.monotonic()
+        pending = _cached(
+            cache, prefilter_rows(fresh, stored_segments, store, config.prefilter.threshold, run.run_id)
+        )
+        counts = count_pending(pending)
+        prefilter_s = time.monotonic() - prefilter_started
+        segments_new = counts.new_segments
+        if segments_new:
+            store.append(SEGMENTS_TABLE, fresh.select(*SEGMENTS.names), commit)
+        quarantine_rows_new = quarantine_new.result()
         run.stage_done(
             StageCounts("dedup", docs.segments, segments_new, docs.segments - segments_new, 0,
-                        time.monotonic() - started)
+                        time.monotonic() - started - prefilter_s)
         )  # fmt: skip
 
         started = time.monotonic()
-        threshold = config.prefilter.threshold
-        left_unscored = unscored(stored_segments, store, prefilter_fingerprint(threshold))
-        by_status = score_and_append(fresh, left_unscored, store, threshold, run.run_id)
+        by_status = counts.by_status
+        if by_status:
+            # After the segments commit: a prefilter row never names a segment that is not stored.
+            append_prefilter(store, pending, run.run_id)
         run.stage_done(
             StageCounts("prefilter", sum(by_status.values()), by_status.get("ok", 0), by_status.get("rejected", 0),
-                        by_status.get("error", 0), time.monotonic() - started)
+                        by_status.get("error", 0), prefilter_s + time.monotonic() - started)
         )  # fmt: skip
     return IngestSummary(
         run_id=run.run_id,
@@ -199,7 +231,7 @@ def _ingest(
         documents_quarantined=docs.quarantined,
         segments_produced=docs.segments,
         segments_new=segments_new,
-        quarantine_rows_new=quarantine_new,
+        quarantine_rows_new=quarantine_rows_new,
         prefilter_ok=by_status.get("ok", 0),
         prefilter_rejected=by_status.get("rejected", 0),
         stages=tuple(run.stages),
