@@ -16,7 +16,7 @@ segments, which dedup then removes: the run prints how many segments were new).
 
 Both sides do the same work on the same files in the same run, in `--rounds` interleaved rounds (each
 Spark round into empty tables); each side's fastest round counts, as the host's speed drifts by ±15%. Prints docs/s and MB/s of text for
-each, the speed-up (baseline seconds / Spark seconds), CPU seconds of each process tree, the peak
+each, the speed-up (baseline seconds / Spark seconds), CPU seconds (the baseline's process; Spark's process tree), the peak
 RSS of the Spark JVM, and the load average (the machine may be shared). Target on 2 cores: >= 1.5x.
 The last line is `BENCH {json}`.
 
@@ -150,11 +150,17 @@ class Timing(NamedTuple):
     cpu_seconds: float
 
 
-def _timed(work: Callable[[], T]) -> tuple[T, Timing]:
-    """`work()`'s result, with its wall time and the CPU time of this process tree meanwhile."""
-    cpu, started = _tree_cpu_seconds(), time.perf_counter()
+def _timed(work: Callable[[], T], cpu_seconds: Callable[[], float]) -> tuple[T, Timing]:
+    """`work()`'s result, with its wall time and the CPU seconds `cpu_seconds` counts meanwhile."""
+    cpu, started = cpu_seconds(), time.perf_counter()
     result = work()
-    return result, Timing(time.perf_counter() - started, _tree_cpu_seconds() - cpu)
+    return result, Timing(time.perf_counter() - started, cpu_seconds() - cpu)
+
+
+def _own_cpu_seconds() -> float:
+    """CPU seconds of this process alone: the baseline runs here, and idle Spark workers that exit
+    meanwhile would take their earlier CPU out of a process-tree total (it printed -19 s once)."""
+    return sum(psutil.Process().cpu_times()[:2])
 
 
 def _tree_cpu_seconds() -> float:
@@ -234,14 +240,15 @@ def main() -> None:
             reference, base = _timed(
                 lambda n=number: baseline(
                     files, work / f"baseline-{n}", config.ingest, config.prefilter.threshold
-                )
+                ),
+                _own_cpu_seconds,
             )
             lake = config.model_copy(
                 update={"tables": config.tables.model_copy(update={"root": str(work / f"lake-{number}")})}
             )
             with _peak_jvm_rss() as jvm_peak:
                 summary, spark_round = _timed(
-                    lambda lake=lake: run_ingest(lake, [str(data)], "bench", spark=spark)
+                    lambda lake=lake: run_ingest(lake, [str(data)], "bench", spark=spark), _tree_cpu_seconds
                 )
             peaks.append(jvm_peak())
             assert summary.documents_in == reference.documents == documents
