@@ -15,10 +15,10 @@ segments, which dedup then removes: the run prints how many segments were new).
             the same three tables with the same Parquet compression (zstd).
 
 Both sides do the same work on the same files in the same run, in `--rounds` interleaved rounds (each
-Spark round into empty tables); each side's fastest round counts, as the host's speed drifts by ±15%. Prints docs/s and MB/s of text for
-each, the speed-up (baseline seconds / Spark seconds), CPU seconds (the baseline's process; Spark's process tree), the peak
-RSS of the Spark JVM, and the load average (the machine may be shared). Target on 2 cores: >= 1.5x.
-The last line is `BENCH {json}`.
+Spark round into empty tables); each side's fastest round counts, as the host's speed drifts by ±15%.
+Prints docs/s and MB/s of text for each, the speed-up (baseline seconds / Spark seconds), CPU seconds
+(the baseline's own process; Spark's process tree), the peak RSS of the Spark JVM, and the load average
+(the machine may be shared). Target on 2 cores: >= 1.5x. The last line is `BENCH {json}`.
 
     .venv/bin/python -m bench.ingest [--mb 200] [--master 'local[2]'] [--rounds 3]
 """
