@@ -101,7 +101,7 @@ def run_pipeline(
         config.model_for(name)  # fail before any work when a stage's model role is missing
     spark = spark or get_spark(config.spark)
     store = open_store(config.tables, spark)
-    with RunRecorder(store, config, command=f"run:{mode}", snapshot=snapshot, spark=spark) as recorder:
+    with RunRecorder(store, config, command=f"run:{mode}", snapshot=snapshot) as recorder:
         summary = RunSummary(run_id=recorder.run_id, mode=mode)
         for position, name in enumerate(to_run):
             ctx = StageContext(

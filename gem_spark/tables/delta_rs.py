@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from pyspark.sql.types import StructType
 from gem_spark.faults import fault_point
 from gem_spark.tables.conform import conform, require_same_schema
 from gem_spark.tables.naming import table_path
-from gem_spark.tables.staged_files import StagedFile, delete_files, stage_files
+from gem_spark.tables.staged_files import StagedFile, delete_files, stage_driver_rows, stage_files
 from gem_spark.tables.store import CommitConflictError, CommitId, TableError, TableNotFoundError, TableStore
 
 if TYPE_CHECKING:
@@ -110,12 +111,31 @@ class DeltaRsStore(TableStore):
         require_same_schema(name, schema, spark_schema(self._open(name)))
 
     def append(self, name: str, df: DataFrame, commit: CommitId) -> bool:
+        return self._append_staged(
+            name,
+            commit,
+            lambda declared, schema: stage_files(conform(name, df, declared), self.location(name), schema),
+        )
+
+    def append_rows(
+        self, name: str, rows: list[dict[str, Any]], schema: StructType, commit: CommitId
+    ) -> bool:
+        def stage(declared: StructType, arrow_schema: pa.Schema) -> list[StagedFile]:
+            require_same_schema(name, declared, schema)
+            return stage_driver_rows(rows, self.location(name), arrow_schema)
+
+        return self._append_staged(name, commit, stage)
+
+    def _append_staged(
+        self, name: str, commit: CommitId, stage: Callable[[StructType, pa.Schema], list[StagedFile]]
+    ) -> bool:
+        """Write files with `stage(declared schema, its Arrow schema)`, then commit them as `commit`."""
         table = self._open(name)
         if already_applied(table, commit):
             return False  # checked before writing too, so a replayed commit costs no Spark job
         declared = spark_schema(table)
         schema = delta_arrow_schema(declared)
-        files = stage_files(conform(name, df, declared), self.location(name), schema)
+        files = stage(declared, schema)
         fault_point(f"commit.staged.{name}")
         applied = commit_files(self.location(name), files, schema, commit)
         fault_point(f"commit.done.{name}")

@@ -14,13 +14,12 @@ from datetime import datetime, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from gem_spark.session import get_spark
 from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.schemas import RUNS, STAGE_COUNTS
 from gem_spark.tables.store import CommitId
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import DataFrame
 
     from gem_spark.config import GemConfig
     from gem_spark.tables.store import TableStore
@@ -72,10 +71,8 @@ class RunRecorder:
         command: str,
         snapshot: str | None = None,
         inputs: list[str] | None = None,
-        spark: SparkSession | None = None,
     ) -> None:
         self.run_id = new_run_id()
-        self._spark = spark
         self._store = store
         self._fingerprint = config.fingerprint()
         self._command = command
@@ -142,9 +139,7 @@ class RunRecorder:
             "stages": [_counts_row(stage) for stage in self._stages],
             "message": self.message,
         }
-        spark = self._spark or get_spark()
-        df = spark.createDataFrame([row], RUNS)
-        self._store.append(RUNS_TABLE, df, CommitId(f"{self.run_id}:runs", version))
+        self._store.append_rows(RUNS_TABLE, [row], RUNS, CommitId(f"{self.run_id}:runs", version))
 
 
 def read_runs(store: TableStore) -> DataFrame:

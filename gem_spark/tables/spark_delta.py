@@ -101,6 +101,11 @@ class SparkDeltaStore(TableStore):
             raise CommitConflictError(msg) from exc
         return self._landed_since(table, before, write_id)
 
+    def append_rows(
+        self, name: str, rows: list[dict[str, Any]], schema: StructType, commit: CommitId
+    ) -> bool:
+        return self.append(name, self._spark.createDataFrame(rows, schema), commit)
+
     @staticmethod
     def _latest_version(table: DeltaTable) -> int:
         return int(table.history(1).select("version").first()[0])

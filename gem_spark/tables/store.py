@@ -98,6 +98,13 @@ class TableStore(ABC):
         """Append `df` atomically; return False (and write nothing) if `commit` was already applied."""
 
     @abstractmethod
+    def append_rows(
+        self, name: str, rows: list[dict[str, Any]], schema: StructType, commit: CommitId
+    ) -> bool:
+        """`append` for a few rows built on the driver (a run's bookkeeping), whose columns are `schema`;
+        an engine may commit them without a Spark job."""
+
+    @abstractmethod
     def read(self, name: str, version: int | None = None) -> DataFrame:
         """The table (or its state as of `version`) as a Spark DataFrame."""
 

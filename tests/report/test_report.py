@@ -39,7 +39,7 @@ def test_report_of_empty_tables_renders(spark, tmp_path: Path) -> None:
 
 def test_report_counts_accepted_marks_and_runs(spark, shared_data: Path, tmp_path: Path) -> None:
     lake = Lake(spark, tmp_path / "lake")
-    with RunRecorder(lake.store, lake.config, command="run:teacher", snapshot="2026-01", spark=spark) as run:
+    with RunRecorder(lake.store, lake.config, command="run:teacher", snapshot="2026-01") as run:
         trajectories = real_trajectories(shared_data)[:12]
         lake.accept(
             [accepted_row(f"t{i:02d}", t, minutes=i, run_id=run.run_id) for i, t in enumerate(trajectories)]

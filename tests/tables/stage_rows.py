@@ -18,11 +18,9 @@ STAGE_SCHEMA = stage_schema("segment_id", [StructField("payload", StringType())]
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-def stage_rows(
-    spark: SparkSession, rows: list[tuple[str, str, str, int, str]], status: str = "ok"
-) -> DataFrame:
-    """(segment_id, fingerprint, run_id, seconds after T0, payload) → a DataFrame of STAGE_SCHEMA."""
-    data = [
+def stage_dicts(rows: list[tuple[str, str, str, int, str]], status: str = "ok") -> list[dict[str, object]]:
+    """(segment_id, fingerprint, run_id, seconds after T0, payload) → rows of STAGE_SCHEMA as dicts."""
+    return [
         {
             "segment_id": key,
             "fingerprint": fp,
@@ -35,4 +33,10 @@ def stage_rows(
         }
         for key, fp, run, offset, payload in rows
     ]
-    return spark.createDataFrame(data, STAGE_SCHEMA)
+
+
+def stage_rows(
+    spark: SparkSession, rows: list[tuple[str, str, str, int, str]], status: str = "ok"
+) -> DataFrame:
+    """`stage_dicts` as a DataFrame of STAGE_SCHEMA."""
+    return spark.createDataFrame(stage_dicts(rows, status), STAGE_SCHEMA)

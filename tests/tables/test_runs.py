@@ -28,7 +28,7 @@ def statuses(spark, store) -> object:
 
 
 def test_a_run_is_running_then_finished_with_its_stage_counts(spark, store) -> None:
-    with RunRecorder(store, CONFIG, "ingest", "s1", ["a.parquet"], spark) as run:
+    with RunRecorder(store, CONFIG, "ingest", "s1", ["a.parquet"]) as run:
         running = read_runs(store).collect()
         assert [(row["run_id"], row["status"], row["ended_at"]) for row in running] == [
             (run.run_id, "running", None)
@@ -48,14 +48,22 @@ def test_a_run_is_running_then_finished_with_its_stage_counts(spark, store) -> N
         "ingest",
     )
     assert [stage.asDict() for stage in row["stages"]] == [
-        {"stage": "ingest", "n_in": 10, "n_ok": 7, "n_rejected": 2, "n_error": 1, "duration_s": 0.5, "n_requests": 0}
+        {
+            "stage": "ingest",
+            "n_in": 10,
+            "n_ok": 7,
+            "n_rejected": 2,
+            "n_error": 1,
+            "duration_s": 0.5,
+            "n_requests": 0,
+        }
     ]
     assert row["ended_at"] >= row["started_at"]
     assert store.read("runs").count() == 2  # both rows stay: the table is append-only
 
 
 def test_a_failure_is_recorded_with_its_type_and_first_line_and_propagates(spark, store) -> None:
-    with pytest.raises(ValueError, match="bad thing"), RunRecorder(store, CONFIG, "ingest", spark=spark):
+    with pytest.raises(ValueError, match="bad thing"), RunRecorder(store, CONFIG, "ingest"):
         msg = "bad thing\nwith a long second line"
         raise ValueError(msg)
     [row] = read_runs(store).collect()
@@ -73,10 +81,10 @@ def test_an_interrupted_run_stays_visible_as_running(spark, store) -> None:
         duration_s: float
         n_requests: int
 
-    interrupted = RunRecorder(store, CONFIG, "run:teacher", spark=spark).begin()
+    interrupted = RunRecorder(store, CONFIG, "run:teacher").begin()
     interrupted.stage_done(LLMStageCounts("select", 5, 5, 0, 0, 1.0, 5))  # then the driver dies
     time.sleep(1.1)  # run ids sort by second
-    finished = RunRecorder(store, CONFIG, "run:teacher", spark=spark).begin()
+    finished = RunRecorder(store, CONFIG, "run:teacher").begin()
     finished.stage_done(LLMStageCounts("select", 5, 4, 1, 0, 1.0, 5))
     finished.finish()
     assert interrupted.run_id < finished.run_id

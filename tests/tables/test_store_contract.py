@@ -21,7 +21,7 @@ from gem_spark.tables.conform import schema_differences
 from gem_spark.tables.engine import delta_unavailable_reason
 from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.store import CommitId, SchemaMismatchError, TableNotFoundError, TableStore
-from tests.tables.stage_rows import STAGE_SCHEMA, stage_rows
+from tests.tables.stage_rows import STAGE_SCHEMA, stage_dicts, stage_rows
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -110,6 +110,29 @@ def test_append_rejects_columns_that_do_not_match(store: TableStore, spark: Spar
         store.append("select", rows.withColumn("extra", F.lit(1)), CommitId("r1:select", 1))
     with pytest.raises(SchemaMismatchError, match="column 'payload' is int"):
         store.append("select", rows.withColumn("payload", F.lit(1)), CommitId("r1:select", 1))
+    assert store.version("select") == version
+
+
+def test_driver_rows_append_like_a_dataframe(store: TableStore, spark: SparkSession) -> None:
+    # A run's bookkeeping rows take this path (the delta-rs engine commits them without a Spark job).
+    store.ensure("select", STAGE_SCHEMA)
+    rows = stage_dicts([("s1", "f1", "r1", 0, "a"), ("s2", "f1", "r1", 5, "b")])
+    assert store.append_rows("select", rows, STAGE_SCHEMA, CommitId("r1:select", 1)) is True
+    assert store.append_rows("select", rows, STAGE_SCHEMA, CommitId("r1:select", 1)) is False
+    _assert_same_rows(store.read("select"), spark.createDataFrame(rows, STAGE_SCHEMA))
+    assert store.history("select")[0]["commit"] == CommitId("r1:select", 1)
+
+
+def test_driver_rows_with_other_columns_are_refused(store: TableStore) -> None:
+    store.ensure("select", STAGE_SCHEMA)
+    version = store.version("select")
+    without_payload = StructType([field for field in STAGE_SCHEMA.fields if field.name != "payload"])
+    rows = [
+        {name: row[name] for name in without_payload.names}
+        for row in stage_dicts([("s1", "f1", "r1", 0, "a")])
+    ]
+    with pytest.raises(SchemaMismatchError, match="missing column 'payload'"):
+        store.append_rows("select", rows, without_payload, CommitId("r1:select", 1))
     assert store.version("select") == version
 
 

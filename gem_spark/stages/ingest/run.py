@@ -150,7 +150,7 @@ def run_ingest(
     store = open_store(config.tables, spark)
     for table in (SEGMENTS_TABLE, QUARANTINE_TABLE, PREFILTER_TABLE):
         store.ensure(table, TABLE_SCHEMAS[table])
-    with RunRecorder(store, config, "ingest", snapshot, split_inputs(inputs), spark) as run:
+    with RunRecorder(store, config, "ingest", snapshot, split_inputs(inputs)) as run:
         summary = _ingest(spark, store, config, files, snapshot, run)
         run.message = summary.describe()
     log.info("ingest %s: %s", summary.run_id, summary.describe())
