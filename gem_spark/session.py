@@ -46,8 +46,11 @@ def shuffle_partitions(master: str) -> int:
     if threads is None:
         return 1
     if threads == "*":
-        # The cores this process may use, as the JVM counts them for local[*] (affinity, not the host).
-        return len(os.sched_getaffinity(0))
+        # The cores this process may use, as the JVM counts them for local[*] (affinity, not the host);
+        # macOS has no affinity call.
+        if hasattr(os, "sched_getaffinity"):
+            return len(os.sched_getaffinity(0))
+        return os.cpu_count() or 1
     return max(1, int(threads))
 
 
