@@ -6,7 +6,6 @@ There is deliberately no module-level session anywhere in the package: callers a
 from __future__ import annotations
 
 import os
-import re
 import sys
 from typing import TYPE_CHECKING
 
@@ -15,43 +14,23 @@ from gem_spark.config import SparkConfig
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+_SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
+
 # Settings every locally built session gets: Arrow for pandas/Arrow UDFs, reused Python workers so a
 # cached inference engine survives across tasks and jobs, and a quiet UI-less local driver whose JIT
 # stops at C1: locally the JVM only orchestrates (the work runs in Python workers) and each run plans
 # new queries, so C2 spent 8-10 CPU-s per 60 MB ingest compiling code that never paid back (a quarter
-# of the JVM's CPU; bench/ingest.py). `spark.conf` in the config overrides any of these.
+# of the JVM's CPU; bench/ingest.py). Shuffle partitions: 8 here, one per task slot on a local master
+# (see get_spark). `spark.conf` in the config overrides any of these.
 LOCAL_DEFAULTS: dict[str, str] = {
     "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.python.worker.reuse": "true",
     "spark.ui.enabled": "false",
+    _SHUFFLE_PARTITIONS: "8",
     "spark.sql.session.timeZone": "UTC",
     "spark.driver.memory": "2g",
 }
-
-
-# Shuffle partitions when the master does not say how many cores it has (a standalone cluster URL).
-_DEFAULT_SHUFFLE_PARTITIONS = 8
-_LOCAL_MASTER = re.compile(r"local(?:\[(?P<threads>\*|\d+)(?:,\d+)?\])?")
-
-
-def shuffle_partitions(master: str) -> int:
-    """One shuffle partition per task slot of a local master: after a shuffle, every extra task costs
-    its scheduling and Python round trip for nothing (ingest's jobs after the segmenting pass took
-    6.5 s instead of 8.8 s at 2 instead of 8 on 2 cores; bench/ingest.py)."""
-    match = _LOCAL_MASTER.fullmatch(master.strip())
-    if match is None:
-        return _DEFAULT_SHUFFLE_PARTITIONS
-    threads = match["threads"]
-    if threads is None:
-        return 1
-    if threads == "*":
-        # The cores this process may use, as the JVM counts them for local[*] (affinity, not the host);
-        # macOS has no affinity call.
-        if hasattr(os, "sched_getaffinity"):
-            return len(os.sched_getaffinity(0))
-        return os.cpu_count() or 1
-    return max(1, int(threads))
 
 
 def get_spark(config: SparkConfig | None = None) -> SparkSession:
@@ -71,7 +50,13 @@ def get_spark(config: SparkConfig | None = None) -> SparkSession:
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.master(config.master).appName(config.app_name)
-    defaults = {**LOCAL_DEFAULTS, "spark.sql.shuffle.partitions": str(shuffle_partitions(config.master))}
-    for key, value in {**defaults, **config.conf}.items():
+    for key, value in {**LOCAL_DEFAULTS, **config.conf}.items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    spark = builder.getOrCreate()
+    local = config.master == "local" or config.master.startswith("local[")
+    if local and _SHUFFLE_PARTITIONS not in config.conf:
+        # One shuffle partition per local task slot, as Spark counts them: after a shuffle every extra
+        # task costs its scheduling for nothing (ingest's jobs after the segmenting pass: 8.8 s at 8,
+        # 6.5 s at 2 on 2 cores; bench/ingest.py).
+        spark.conf.set(_SHUFFLE_PARTITIONS, str(spark.sparkContext.defaultParallelism))
+    return spark

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from gem_spark.config import SparkConfig
-from gem_spark.session import LOCAL_DEFAULTS, get_spark, shuffle_partitions
+from gem_spark.session import LOCAL_DEFAULTS, get_spark
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -52,18 +52,3 @@ def test_workers_run_this_interpreter(spark: SparkSession) -> None:
 
 def test_the_test_session_has_one_shuffle_partition_per_local_core(spark: SparkSession) -> None:
     assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
-
-
-@pytest.mark.parametrize(
-    ("master", "expected"),
-    [
-        ("local", 1),
-        ("local[3]", 3),
-        ("local[4,2]", 4),
-        ("local[*]", len(os.sched_getaffinity(0))),
-        ("spark://head:7077", 8),
-        ("local-cluster[2,1,1024]", 8),
-    ],
-)
-def test_shuffle_partitions_follow_the_local_master(master: str, expected: int) -> None:
-    assert shuffle_partitions(master) == expected
