@@ -214,6 +214,89 @@ class ReportConfig(StrictModel):
     out: str = "./report"
 
 
+Severity = Literal["reject", "warn", "off"]
+
+
+class ValidateProfile(StrictModel):
+    """One set of validation rules (see gem_spark/validate/rules.py); `rules` sets a code's severity."""
+
+    # None: pipeline.min_tool_calls.
+    min_tool_calls: int | None = Field(default=None, ge=0)
+    single_call_per_turn: bool = False
+    require_system: bool = True
+    allow_trailing_call: bool = False
+    max_error_chars: int = Field(default=300, ge=1)
+    rules: dict[str, Severity] = Field(default_factory=dict)
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _yaml_off(cls, rules: Any) -> Any:
+        # YAML 1.1 reads a bare `off` as false.
+        if not isinstance(rules, dict):
+            return rules
+        return {code: "off" if level is False else level for code, level in rules.items()}
+
+    @field_validator("rules")
+    @classmethod
+    def _known_codes(cls, rules: dict[str, str]) -> dict[str, str]:
+        from gem_spark.validate.codes import RULE_CODES
+
+        unknown = sorted(set(rules) - RULE_CODES)
+        if unknown:
+            msg = f"unknown rule code(s) {unknown}; known: {sorted(RULE_CODES)}"
+            raise ValueError(msg)
+        return rules
+
+
+def _default_profiles() -> dict[str, dict[str, Any]]:
+    """One profile per validating stage, and `import` for real datasets (gem-spark validate)."""
+    one_call = {"single_call_per_turn": True}
+    return {
+        "generate": {},
+        "refine": one_call,
+        "synthesize": one_call,
+        "judge": one_call,
+        # Real datasets: no system prompt, single-step samples that stop at a call, chit-chat without
+        # calls, API titles as tool names, call names without definitions, a closing user turn.
+        "import": {
+            "min_tool_calls": 0,
+            "require_system": False,
+            "allow_trailing_call": True,
+            "rules": {
+                "tool_name_invalid": "warn",
+                "no_tool_definitions": "warn",
+                "not_ending_with_assistant": "warn",
+            },
+        },
+    }
+
+
+class ValidateConfig(StrictModel):
+    # A profile given in YAML is laid over the default of the same name key by key (its `rules` too).
+    profiles: dict[str, ValidateProfile] = Field(default_factory=dict)
+
+    @field_validator("profiles", mode="before")
+    @classmethod
+    def _over_defaults(cls, given: Any) -> Any:
+        if not isinstance(given, dict):
+            return given
+        merged = _default_profiles()
+        for name, profile in given.items():
+            if not isinstance(profile, dict):
+                merged[name] = profile
+                continue
+            base = merged.get(name, {})
+            rules = {**base.get("rules", {}), **(profile.get("rules") or {})}
+            merged[name] = {**base, **profile, "rules": rules}
+        return merged
+
+    def profile(self, name: str) -> ValidateProfile:
+        if name not in self.profiles:
+            msg = f"no validation profile {name!r}; known: {sorted(self.profiles)}"
+            raise ConfigError(msg)
+        return self.profiles[name]
+
+
 class LoggingConfig(StrictModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -232,6 +315,7 @@ class GemConfig(StrictModel):
     export: ExportConfig = Field(default_factory=ExportConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    validate_: ValidateConfig = Field(default_factory=lambda: ValidateConfig(profiles={}), alias="validate")
 
     @field_validator("stages")
     @classmethod

@@ -1,6 +1,7 @@
 """Execution graphs as Stage 2 writes them: `(login)->(search_query)->(update_item)`, with parallel
 branches `(a)->(b, c)->(d)`. Several chains may be given on separate lines or separated by `;`.
-Every node of a group links to every node of the next group."""
+Every node of a group links to every node of the next group. Each group is a step: a tool may appear in
+several steps, so `nodes` lists tool names once and `edges` may hold a pair in both directions."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType, IntegerType, StringType, StructField, StructType
+from pyspark.sql.types import IntegerType, StructField, StructType
 
 from gem_spark.llm.protocol import LLMRequest, ResponseConstraint
 from gem_spark.parse import ParseFailure, parse_judgement
@@ -21,9 +21,9 @@ from gem_spark.schema import tools_to_json, trajectory_from_json
 from gem_spark.stages.common import OK, REJECTED, StageContext, field, truncate
 from gem_spark.stages.inputs import upstream
 from gem_spark.stages.llm_stage import Outcome, count_written
-from gem_spark.stages.trajectory_stage import STATS, TRAJECTORY, TrajectoryStage
+from gem_spark.stages.trajectory_stage import RULE_FINDINGS, RULE_REASONS, STATS, TRAJECTORY, TrajectoryStage
 from gem_spark.tables.runs import StageCounts
-from gem_spark.validate import RuleConfig, validate_trajectory
+from gem_spark.validate import check_trajectory
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -45,19 +45,19 @@ class JudgeStage(TrajectoryStage):
     def __init__(self, ctx: StageContext, source: str) -> None:
         super().__init__(ctx)
         self.source = source
-        self.rules = RuleConfig.for_stage(source, ctx.config.pipeline.min_tool_calls)
 
     def payload(self) -> list[StructField]:
         return [
             TRAJECTORY,
             STATS,
-            field("rule_reasons", ArrayType(StringType())),
+            RULE_REASONS,
+            RULE_FINDINGS,
             *(field(name, IntegerType()) for name in RUBRICS),
         ]
 
     def extra_fingerprint(self) -> dict[str, Any]:
         schema = JUDGEMENT_SCHEMA if self.stage_config.structured_output else None
-        return {"rules": repr(self.rules), "json_schema": schema}
+        return {**super().extra_fingerprint(), "json_schema": schema}
 
     def inputs(self, ctx: StageContext) -> DataFrame:
         rows = upstream(ctx, self.source, "trajectory_id", "segment_id", "trajectory", "stats")
@@ -74,7 +74,12 @@ class JudgeStage(TrajectoryStage):
         return LLMRequest(key=request.key, messages=request.messages, stage=self.name, constraint=constraint)
 
     def outcome(self, row: dict[str, Any], text: str) -> Outcome:
-        carried = {"trajectory": row["trajectory"], "stats": row["stats"], "rule_reasons": []}
+        carried = {
+            "trajectory": row["trajectory"],
+            "stats": row["stats"],
+            "rule_reasons": [],
+            "rule_findings": row["rule_findings"],
+        }
         judgement = parse_judgement(text)
         if isinstance(judgement, ParseFailure):
             return Outcome(REJECTED, judgement.reason, carried)
@@ -83,16 +88,15 @@ class JudgeStage(TrajectoryStage):
         reason = f"judge_{failed[0]}_failed" if failed else None
         return Outcome(REJECTED if failed else OK, reason, {**carried, **scores})
 
-    def rule_reasons(self, trajectory_json: str) -> list[str]:
-        return validate_trajectory(trajectory_from_json(trajectory_json), self.rules)
-
     def check_rules(self, todo: DataFrame) -> DataFrame:
-        """Adds `rule_reasons` (every rule code the trajectory violates) on executors."""
-        schema = StructType([*todo.schema.fields, field("rule_reasons", ArrayType(StringType()))])
+        """Adds `rule_reasons` (the codes that reject the trajectory) and `rule_findings` on executors."""
+        schema = StructType([*todo.schema.fields, RULE_REASONS, RULE_FINDINGS])
 
         def check(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
             for batch in batches:
-                batch["rule_reasons"] = [self.rule_reasons(text) for text in batch["trajectory"]]
+                verdicts = [check_trajectory(trajectory_from_json(text), self.rules) for text in batch["trajectory"]]
+                batch["rule_reasons"] = [verdict.rejects for verdict in verdicts]
+                batch["rule_findings"] = [verdict.findings() for verdict in verdicts]
                 yield batch
 
         return todo.mapInPandas(check, schema=schema)
@@ -105,7 +109,12 @@ class JudgeStage(TrajectoryStage):
                 rows = []
                 for row in batch.to_dict("records"):
                     reasons = list(row["rule_reasons"])
-                    payload = {"trajectory": row["trajectory"], "stats": row["stats"], "rule_reasons": reasons}
+                    payload = {
+                        "trajectory": row["trajectory"],
+                        "stats": row["stats"],
+                        "rule_reasons": reasons,
+                        "rule_findings": row["rule_findings"],
+                    }
                     rows.append(self.to_row(row, None, run_id, Outcome(REJECTED, reasons[0], payload)))
                 yield pd.DataFrame(rows, columns=schema.fieldNames())
 

@@ -32,4 +32,4 @@ class SynthesizeStage(TrajectoryStage):
 
     def outcome(self, row: dict[str, Any], text: str) -> Outcome:
         _, truncated = truncate(row["text"], self.stage_config.max_input_chars)
-        return self.trajectory_outcome(parse_toolset_trajectory(text), truncated)
+        return self.trajectory_outcome(parse_toolset_trajectory(text, stage=self.name), truncated)

@@ -2,9 +2,8 @@
 
 - tool_response_malformed: a tool message must be JSON, or a bare error: one line of at most
   `max_error_chars` characters (GEM.md: structured JSON on success, a bare error message on failure).
-- inconsistent_response_structure: all successful JSON responses of one tool must have the same shape;
-  shape = the top-level JSON type, and for objects also their top-level key set. Errors (non-JSON lines,
-  objects with an "error"/"errors" key or a failed "status") are not successes and are not compared.
+- which responses are successes (compared in structure.py): errors — non-JSON lines, objects with an
+  "error"/"errors" key or a failed "status" — are not.
 - placeholder_value: a call argument or tool response holding a stand-in instead of data — a whole
   string value that is a placeholder id ("12345", "xxx", "<order_id>", "example", "placeholder",
   "your_api_key", "..."), an example path ("/example", "/path/to/…") or an elided list ("5+ more
@@ -118,8 +117,3 @@ def is_error_value(value: Any) -> bool:
         or (isinstance(status, str) and status.lower() in _ERROR_STATUSES)
     )
 
-
-def shape(value: Any) -> tuple[str, frozenset[str]]:
-    if isinstance(value, dict):
-        return "object", frozenset(value)
-    return type(value).__name__, frozenset()

@@ -1,18 +1,16 @@
 """Real tool-use data (../shared/data/tooluse): every file imports, every tool definition is a valid
 schema after normalisation, and the conversations pass the rules that apply to each dataset.
 
-Which rules apply, per dataset, and why:
-- every dataset: min_tool_calls=0 — they mix chit-chat samples without calls on purpose; the threshold
-  is GEM's filter for generated data, not a property of a conversation.
-- glaive, functionary: require_system=False — their samples have no system prompt (tools are passed
-  separately); GEM's system prompt carries rules that these datasets do not have.
-- reason_tool_use, ToolACE: allow_trailing_call — single-step function-calling samples stop at the
-  assistant's call; the response is not part of the sample.
-- ToolACE: tool_name_invalid skipped — its tools are API titles ("Market Trends API"), valid in its own
+All are checked with the default `import` profile (conf: validate.profiles.import), and why it says so:
+- min_tool_calls=0 — they mix chit-chat samples without calls on purpose; the threshold is GEM's filter
+  for generated data, not a property of a conversation.
+- require_system=False — glaive, functionary and APIGen-MT samples have no system prompt (tools are
+  passed separately); GEM's system prompt carries rules that these datasets do not have.
+- allow_trailing_call — reason_tool_use and ToolACE single-step samples stop at the assistant's call.
+- tool_name_invalid is a warning — ToolACE's tools are API titles ("Market Trends API"), valid in its own
   format although not OpenAI function names.
-- APIGen-MT sample: require_system=False; unknown_tool_called skipped (the file ships no tool definitions,
-  only call names); not_ending_with_assistant skipped (its trajectories end with the simulated user's
-  closing turn by construction).
+- no_tool_definitions and not_ending_with_assistant are warnings — the APIGen-MT sample ships only call
+  names, and its trajectories end with the simulated user's closing turn by construction.
 
 A rejection that remains is a real defect of the data; each is listed in EXPLAINED with its cause, and a
 test checks that cause directly on the data, independently of the validator. Anything else is a false
@@ -29,24 +27,19 @@ import pytest
 from gem_spark.parse import ParseFailure
 from gem_spark.parse.importers import import_file, import_tau_bench_tools
 from gem_spark.schema import Trajectory
-from gem_spark.validate import RuleConfig, parameters_problem, validate_trajectory
+from gem_spark.config import load_config
+from gem_spark.validate import parameters_problem, validate_trajectory
+from gem_spark.validate.rules import profile_rules
 
-_NO_SYSTEM = RuleConfig(require_system=False, min_tool_calls=0)
-_TRAILING = RuleConfig(min_tool_calls=0, allow_trailing_call=True)
-RULES = {
-    "glaive_toolcall_en_demo.json": _NO_SYSTEM,
-    "functionary_test_case.json": _NO_SYSTEM,
-    "functionary_test_case_v2.json": _NO_SYSTEM,
-    "reason_tool_use_demo_50.jsonl": _TRAILING,
-    "toolace_sharegpt_func_fixed_100.json": RuleConfig(
-        min_tool_calls=0, allow_trailing_call=True, skip=frozenset({"tool_name_invalid"})
-    ),
-    "apigen_mt_style_sample.jsonl": RuleConfig(
-        require_system=False,
-        min_tool_calls=0,
-        skip=frozenset({"unknown_tool_called", "not_ending_with_assistant"}),
-    ),
-}
+IMPORT = profile_rules(load_config(None), "import")
+NAMES = (
+    "glaive_toolcall_en_demo.json",
+    "functionary_test_case.json",
+    "functionary_test_case_v2.json",
+    "reason_tool_use_demo_50.jsonl",
+    "toolace_sharegpt_func_fixed_100.json",
+    "apigen_mt_style_sample.jsonl",
+)
 TOOL_FILES = ("airline_tools.json", "retail_tools.json")
 
 _TOOLACE = "toolace_sharegpt_func_fixed_100.json"
@@ -80,7 +73,7 @@ def _imported(shared_data: Path, name: str) -> list[Trajectory]:
 
 
 def test_every_file_is_covered(shared_data: Path) -> None:
-    assert {p.name for p in (shared_data / "tooluse").iterdir()} == set(RULES) | set(TOOL_FILES)
+    assert {p.name for p in (shared_data / "tooluse").iterdir()} == set(NAMES) | set(TOOL_FILES)
 
 
 @pytest.mark.parametrize("name", TOOL_FILES)
@@ -95,7 +88,7 @@ def test_tau_bench_tools_import_and_are_valid(shared_data: Path, name: str) -> N
     ] == []
 
 
-@pytest.mark.parametrize("name", sorted(RULES))
+@pytest.mark.parametrize("name", NAMES)
 def test_every_tool_definition_is_a_valid_schema_after_normalisation(shared_data: Path, name: str) -> None:
     problems = {
         tool.name: parameters_problem(tool.function.parameters) or "empty description"
@@ -108,10 +101,10 @@ def test_every_tool_definition_is_a_valid_schema_after_normalisation(shared_data
 
 def test_real_conversations_pass_their_rules(shared_data: Path) -> None:
     false_rejections, explained, total = [], 0, 0
-    for name, rules in RULES.items():
+    for name in NAMES:
         for index, trajectory in enumerate(_imported(shared_data, name)):
             total += 1
-            codes = validate_trajectory(trajectory, rules)
+            codes = validate_trajectory(trajectory, IMPORT)
             expected = EXPLAINED.get((name, index), {})
             false_rejections += [(name, index, code) for code in codes if code not in expected]
             explained += bool(codes)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from gem_spark.schema import Message, Tool, ToolCall, Trajectory
-from gem_spark.validate import RULE_CODES, RuleConfig, validate_trajectory
+from gem_spark.validate import RULE_CODES, RuleConfig, check_trajectory, validate_trajectory
 from tests.support.trajectories import refined_trajectory
 
 REFINE = RuleConfig.for_stage("refine", min_tool_calls=3)
@@ -95,7 +95,13 @@ CASES: dict[str, Trajectory] = {
         _tool_message_index("get_return_status", 1), '{"id": "RET1", "state": "label_sent"}'
     ),
     "placeholder_value": _with_arguments("get_customer_profile", lambda a: {"customer_id": "12345"}),
+    "tool_description_missing": _tools(BASE, [Tool.of(BASE.tools[0].name, " ", BASE.tools[0].function.parameters),
+                                              *BASE.tools[1:]]),
+    "no_tool_definitions": _tools(BASE, []),
+    "empty_tool_result": _with_content(_tool_message_index("get_customer_profile"), ""),
 }
+# Codes that only warn by default: the trajectory is still usable.
+WARNINGS = {"tool_description_missing", "empty_tool_result"}
 
 
 def test_base_trajectory_passes() -> None:
@@ -107,8 +113,10 @@ def test_every_code_has_a_case() -> None:
 
 
 @pytest.mark.parametrize("code", sorted(CASES))
-def test_each_break_is_reported(code: str) -> None:
-    assert code in validate_trajectory(CASES[code], REFINE)
+def test_each_break_is_reported_with_its_severity(code: str) -> None:
+    verdict = check_trajectory(CASES[code], REFINE)
+    assert code in (verdict.warnings if code in WARNINGS else verdict.rejects)
+    assert verdict.details[code] or code == "unclosed_tag"
 
 
 @pytest.mark.parametrize(
@@ -124,6 +132,9 @@ def test_each_break_is_reported(code: str) -> None:
         ("multiple_calls_per_turn", ["multiple_calls_per_turn"]),
         ("placeholder_value", ["placeholder_value"]),
         ("duplicate_tool_name", ["duplicate_tool_name"]),
+        ("no_tool_definitions", ["no_tool_definitions"]),
+        ("tool_description_missing", []),
+        ("empty_tool_result", []),
     ],
 )
 def test_breaks_report_exactly_their_codes(code: str, expected: list[str]) -> None:
@@ -144,9 +155,10 @@ def test_all_codes_at_once_sorted_and_unique() -> None:
         {
             "bad_turn_order", "duplicate_tool_name", "empty_message", "missing_system", "not_ending_with_assistant",
             "response_without_call", "tool_followed_by_user", "tool_name_invalid", "tool_response_malformed",
-            "tool_schema_invalid", "too_few_tool_calls", "unclosed_tag",
+            "too_few_tool_calls", "unclosed_tag",
         }
     )  # fmt: skip
+    assert check_trajectory(broken, RuleConfig(min_tool_calls=1)).warnings == ["tool_description_missing"]
 
 
 def test_generate_stage_allows_parallel_calls_and_skip_removes_codes() -> None:
