@@ -25,6 +25,7 @@ from gem_spark.config import ConfigError, GemConfig, load_config
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 INGEST_FORMATS = ("parquet", "jsonl", "csv", "text")
 EXPORT_FORMATS = ("openai", "sharegpt", "synthesizer", "parquet")
+VALIDATE_FORMATS = ("auto", "openai", "sharegpt", "toolace", "apigen-mt", "tau-bench")
 # Pipeline modes, the production path first (the default of `run`).
 MODES = ("synthesizer", "teacher")
 
@@ -118,6 +119,25 @@ def _report(args: argparse.Namespace, config: GemConfig) -> object:
     return index
 
 
+def _validate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--input", dest="inputs", action="append", required=True, metavar="PATH[,PATH...]",
+                        help="dataset files, folders or globs (.json, .jsonl, compressed too; repeatable)")
+    parser.add_argument("--format", default="auto", choices=VALIDATE_FORMATS, help="record format (default: auto)")
+    parser.add_argument("--profile", default="import", help="rule profile, validate.profiles.<name> (default: import)")
+    parser.add_argument("--tools", help="JSON list of tool definitions for records that ship none (tau-bench logs)")
+    parser.add_argument("--out", help="write rejected, unreadable and warned records with their detail here")
+    parser.add_argument("--out-format", default="jsonl", choices=("jsonl", "delta"), help="default: jsonl")  # fmt: skip
+
+
+def _validate(args: argparse.Namespace, config: GemConfig) -> object:
+    from gem_spark.validate.run import run_validate
+
+    config.validate_.profile(args.profile)  # an unknown profile is a config error before Spark starts
+    summary = run_validate(config, args.inputs, args.format, args.profile, args.out, args.out_format, args.tools)
+    print("\n".join(summary.lines()))
+    return summary
+
+
 def _demo(args: argparse.Namespace, config: GemConfig) -> None:
     from gem_spark.demo import run_demo
 
@@ -140,6 +160,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("export", "write the accepted trajectories as SFT data files", _export_arguments, _export),
     Command("report", "write the run report (index.html, report.md, charts)", _report_arguments, _report),
     Command("demo", "run the job on the bundled example corpus", _no_arguments, _demo),
+    Command("validate", "check a tool-use dataset (yours or GEM's) with a rule profile", _validate_arguments, _validate),
 )  # fmt: skip
 
 

@@ -79,10 +79,13 @@ def test_judge_rejections_carry_their_reasons(spark, demo_lake: Path) -> None:
     assert (invented_order["status"], invented_order["reason"], invented_order["r1"]) == ("rejected", "judge_r1_failed", 0)
     misremembered = judged[f"{ids['ex-proc-04']}-s0"]
     assert (misremembered["status"], misremembered["reason"]) == ("rejected", "judge_r3_failed")
-    undefined_tool = judged[f"{ids['ex-proc-05']}-s0"]
+    # The synthesize stage checks its output with its rule profile: a rule failure never reaches the judge.
+    assert f"{ids['ex-proc-05']}-s0" not in judged
+    synthesized = {row["trajectory_id"]: row for row in store.read("synthesize").collect()}
+    undefined_tool = synthesized[f"{ids['ex-proc-05']}-s0"]
     assert (undefined_tool["status"], undefined_tool["reason"]) == ("rejected", "unknown_tool_called")
     assert list(undefined_tool["rule_reasons"]) == ["unknown_tool_called"]
-    assert undefined_tool["llm"] is None  # rule failures never reach the judge model
+    assert undefined_tool["rule_findings"][0]["detail"].startswith("message ")
     # Every judged row is either kept or has a reason; nothing is silently dropped.
     assert all(row["status"] == "ok" or row["reason"] for row in judged.values())
 

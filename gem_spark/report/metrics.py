@@ -142,11 +142,20 @@ def _judge(store: TableStore) -> tuple[dict[str, tuple[int, int]], dict[str, int
         F.count(F.lit(1)).alias("n"), *[F.sum((F.col(r) == 0).cast("int")).alias(r) for r in RUBRICS]
     ).first()
     rubrics = {r: (int(row[r] or 0), int(row["n"])) for r in RUBRICS}
-    reasons = latest.select(F.explode_outer("rule_reasons").alias("reason")).where(
-        F.col("reason").isNotNull()
-    )
-    rules = {r["reason"]: int(r["count"]) for r in reasons.groupBy("reason").count().collect()}
-    return rubrics, rules
+    return rubrics, _rule_rejections(store)
+
+
+def _rule_rejections(store: TableStore) -> dict[str, int]:
+    """Rule codes of rejected trajectories, from every stage that checks rules with its profile."""
+    rules: dict[str, int] = {}
+    for table in ("generate", "refine", "synthesize", "judge"):
+        latest = _latest(store, table)
+        if latest is None or "rule_reasons" not in latest.columns:
+            continue
+        reasons = latest.select(F.explode("rule_reasons").alias("reason"))
+        for r in reasons.groupBy("reason").count().collect():
+            rules[r["reason"]] = rules.get(r["reason"], 0) + int(r["count"])
+    return rules
 
 
 def _costs(store: TableStore, config: GemConfig) -> list[StageCost]:

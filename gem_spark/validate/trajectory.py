@@ -211,7 +211,17 @@ def find_codes(trajectory: Trajectory, rules: RuleConfig) -> Findings:
 
 def check_trajectory(trajectory: Trajectory, rules: RuleConfig) -> Verdict:
     """Every code found, split by the rules' severities (rejections make the trajectory fail)."""
-    found = find_codes(trajectory, rules)
+    return _verdict(find_codes(trajectory, rules), rules)
+
+
+def check_tools(tools: list[Tool], rules: RuleConfig) -> Verdict:
+    """The definition rules alone, for files that hold tools but no conversation (tau-bench)."""
+    found = Findings()
+    tool_codes(tools, found)
+    return _verdict(found, rules)
+
+
+def _verdict(found: Findings, rules: RuleConfig) -> Verdict:
     rejects = sorted(code for code in found if code not in rules.skip and code not in rules.warn)
     warnings = sorted(code for code in found if code in rules.warn and code not in rules.skip)
     return Verdict(rejects, warnings, {code: found[code] for code in (*rejects, *warnings)})

@@ -12,6 +12,7 @@ from gem_spark.parse.importers.apigen_mt import import_apigen_mt
 from gem_spark.parse.importers.openai_chat import import_openai_chat
 from gem_spark.parse.importers.reason_tool_use import import_reason_tool_use
 from gem_spark.parse.importers.sharegpt import import_sharegpt
+from gem_spark.parse.importers.tau_bench import import_tau_bench
 from gem_spark.parse.importers.toolace import import_toolace
 from gem_spark.schema import Trajectory
 
@@ -21,6 +22,7 @@ IMPORTERS: dict[str, Importer] = {
     "openai_chat": import_openai_chat,
     "reason_tool_use": import_reason_tool_use,
     "sharegpt": import_sharegpt,
+    "tau_bench": import_tau_bench,
     "toolace": import_toolace,
 }
 
@@ -31,6 +33,8 @@ def detect_format(record: Any) -> str | None:
         return None
     if "blueprint" in record and "trajectory" in record:
         return "apigen_mt"
+    if isinstance(record.get("traj"), list):
+        return "tau_bench"
     if "conversations" in record:
         system = record.get("system")
         return "toolace" if isinstance(system, str) and "[func" in system else "sharegpt"
