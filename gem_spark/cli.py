@@ -52,6 +52,8 @@ def _ingest(args: argparse.Namespace, config: GemConfig) -> object:
 
     summary = run_ingest(config, args.inputs, args.snapshot, args.format)
     print(f"run {summary.run_id}: {summary.describe()}")
+    for hint in summary.hints:
+        print(f"check {hint}")
     return summary
 
 

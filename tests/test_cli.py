@@ -17,7 +17,8 @@ CONFIG_FILE = str(REPO / "conf" / "local.yaml")
 
 def test_every_command_has_config_and_set() -> None:
     parser = build_parser()
-    required = {"ingest": ["--input", "x", "--snapshot", "s"], "export": ["--format", "openai", "--out", "o"]}
+    required = {"ingest": ["--input", "x", "--snapshot", "s"], "export": ["--format", "openai", "--out", "o"],
+                "validate": ["--input", "x"]}
     for command in COMMANDS:
         args = parser.parse_args(
             [command.name, "--config", "c.yaml", "--set", "a=1", "--set", "b=2", *required.get(command.name, [])]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from gem_spark.export.call_ids import CALL_IDS_RENUMBERED, renumber_call_ids
 from gem_spark.export.chat_template import chat_template_problems
 from gem_spark.export.converted import Converted
 from gem_spark.export.openai_format import openai_problems, to_openai
@@ -35,9 +36,11 @@ def _record(settings: ConvertSettings, trajectory_json: str, text: str | None) -
     except ValidationError:
         return Converted.skipped(TRAJECTORY_INVALID)
     if settings.fmt == OPENAI:
+        trajectory, renumbered = renumber_call_ids(trajectory)
         record = to_openai(trajectory)
         problems = openai_problems(record)
-        return Converted.skipped(problems[0]) if problems else Converted(record)
+        notes = (CALL_IDS_RENUMBERED,) if renumbered else ()
+        return Converted.skipped(problems[0]) if problems else Converted(record, notes=notes)
     if settings.fmt == SHAREGPT:
         return to_sharegpt(trajectory)
     return to_synthesizer_pair(trajectory, text, settings.max_input_chars, settings.prompts_dir)

@@ -87,6 +87,34 @@ _UI_WORDS = _words(
 _SECOND_PERSON_WORDS = _words("you your you're you'll you've yourself yours")
 _FIRST_PERSON_WORDS = _words("i i'm i've i'd my me mine myself we we're we've our ours us")
 
+# Typographic punctuation read like ASCII ("Don’t" is "Don't", "–" a dash); applied before measuring.
+_TYPOGRAPHIC = str.maketrans(
+    {"’": "'", "‘": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "‐": "-", "‑": "-",
+     "\u00a0": " "}
+)  # fmt: skip
+# Words that cannot open an instruction although they open many list items (headlines, captions):
+# articles, determiners, pronouns, prepositions, conjunctions, question words, auxiliaries, numerals.
+_NOT_VERBS = _words(
+    """
+    a an the this that these those my your his her its our their i you he she it we they me him us them
+    some any each every all both either neither no none one two three four five six seven eight nine ten
+    many more most much few several other another such what which who whom whose when where why how
+    in on at by for with from to of about into onto over under after before during between through
+    and or but nor so yet if because while although though as than there here
+    is are was were be been being am has have had do does did will would can could shall should may
+    might must not new old best top first last next local today yesterday tomorrow
+    """
+)
+# What follows the verb of a terse step: its object's determiner, a quantity or a particle
+# ("Obtain eight blocks", "Craft a book", "Pair the earbuds", "Power on the TV").
+_OBJECT_OPENERS = _words(
+    """
+    a an the this that these those your my our their its it them him her all some any each every both
+    one two three four five six seven eight nine ten several another up out off down on in into back
+    """
+)
+_STEP_WORDS = re.compile(r"[A-Za-z0-9][A-Za-z'-]*")
+_BARE_MARKER = re.compile(r"(?:step\s*)?\d{1,3}[.):]", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'’-]*")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n+")
 _OPENING_WORDS = re.compile(r"[A-Za-z][A-Za-z'’]*")
@@ -115,6 +143,25 @@ def _is_imperative(sentence: str) -> bool:
         comma = sentence.find(",", 0, 100)
         return comma > 0 and _opens_with_verb(_OPENING_WORDS.findall(sentence, comma, comma + 48)[:3])
     return _opens_with_verb(opening)
+
+
+def _is_step(text: str) -> bool:
+    """A list item or numbered step that is an instruction: a known verb opening, or — for verbs no
+    list holds (obtain, craft, pair, descale) — a capitalised word with no noun/tense ending that is
+    not a function word, followed by an object's determiner, a quantity or a particle."""
+    if _is_imperative(text):
+        return True
+    words = _STEP_WORDS.findall(text, 0, 48)[:2]
+    if len(words) < 2 or not words[0][0].isupper():
+        return False
+    first = words[0].lower()
+    second = words[1].lower()
+    return (
+        first not in _NOT_VERBS
+        and not first.endswith(("ing", "ed", "ly", "'s"))
+        and not (first.endswith("s") and not first.endswith("ss"))
+        and (second in _OBJECT_OPENERS or second.isdigit())
+    )
 
 
 def _opens_with_verb(words: list[str]) -> bool:
@@ -154,10 +201,17 @@ def _measure(text: str) -> _Measures:
             numbered += 1
         else:
             bulleted += 1
-        imperative_items += _is_imperative(line[item.end() :])
+        imperative_items += _is_step(line[item.end() :])
     sentences = [sentence for sentence in _SENTENCE_SPLIT.split(text) if sentence]
-    # List markers are stripped so "1. Open the app." counts as an imperative opening too.
-    imperative = sum(_is_imperative(_strip_list_marker(sentence)) for sentence in sentences)
+    # List markers are stripped so "1. Open the app." counts as an imperative opening too; a sentence
+    # after a marker ("… 2. Collect two diamonds.") is a step and gets the open-vocabulary test.
+    imperative = 0
+    after_marker = False
+    for sentence in sentences:
+        stripped = _strip_list_marker(sentence)
+        is_step = after_marker or stripped is not sentence
+        imperative += _is_step(stripped) if is_step else _is_imperative(stripped)
+        after_marker = _BARE_MARKER.fullmatch(sentence) is not None
     lowered = text.lower()
     counts = Counter(_TOKEN.findall(lowered))
     phrases = _PHRASES.findall(lowered)
@@ -211,6 +265,8 @@ def _strengths(m: _Measures) -> dict[str, float]:
 
 def score_text(text: str) -> PrefilterScore:
     """Score one segment: sigmoid of the intercept plus the strengths of the signals that fired."""
+    if not text.isascii():
+        text = text.translate(_TYPOGRAPHIC)
     strengths = _strengths(_measure(text))
     logit = _INTERCEPT + sum(strengths.values())
     return PrefilterScore(

@@ -91,14 +91,21 @@ CATALOGUE: list[Hostile] = [
         "int-text.parquet",
         "Parquet whose text column is an integer",
         _parquet(pa.table({"id": ["a", "b"], "text": [1, 2]})),
-        Counter(non_string_text=2),
+        Counter(text_column_wrong_type=1),
     ),
     Hostile(
         "mixed-types.jsonl",
         "mixed types in the text field",
         _records(_doc("m1", 42), _doc("m2", ["a", "list"]), _doc("m3", {"an": "object"}), _doc("m4", True)),
-        Counter(non_string_text=4),
+        Counter(text_column_wrong_type=1),
     ),
+    Hostile(
+        "content-key.jsonl",
+        "the text under another key in every record",
+        _records(*({"id": f"k{n}", "content": procedure(310 + n)} for n in range(3))),
+        Counter(missing_text_column=1),
+    ),
+    Hostile("failed-write.jsonl.gz", "zero-byte .gz", _bytes(b""), Counter(corrupt_compressed_file=1)),
     Hostile(
         "missing.jsonl",
         "text missing or null",

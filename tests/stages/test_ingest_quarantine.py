@@ -59,7 +59,7 @@ def test_null_text_is_missing_text(tmp_path: Path) -> None:
 
 
 def test_non_string_text(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "x.jsonl", [{"id": "n", "text": {"body": 42}}])
+    path = write_jsonl(tmp_path / "x.jsonl", [{"id": "n", "text": {"body": 42}}, *docs(1)])
     assert only_reason(path, codes.NON_STRING_TEXT)["raw_preview"] == '{"body": 42}'
 
 
@@ -199,6 +199,50 @@ def test_missing_text_column(tmp_path: Path) -> None:
     only_reason(csv, codes.MISSING_TEXT_COLUMN)
 
 
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_zero_byte_and_header_less_compressed_files(tmp_path: Path, suffix: str) -> None:
+    empty = tmp_path / f"failed_write.jsonl{suffix}"
+    empty.write_bytes(b"")
+    assert "empty (zero bytes)" in only_reason(empty, codes.CORRUPT_COMPRESSED_FILE)["detail"]
+    packed = gzip.compress(jsonl_bytes(docs(2))) if suffix == ".gz" else zstandard.compress(jsonl_bytes(docs(2)))
+    cut = tmp_path / f"header_only.jsonl{suffix}"
+    cut.write_bytes(packed[:4])
+    only_reason(cut, codes.CORRUPT_COMPRESSED_FILE)
+
+
+def test_text_under_another_key_is_one_file_level_row_naming_the_fields(tmp_path: Path) -> None:
+    rows = [{"id": d["id"], "content": d["text"], "url": d["url"]} for d in docs(70)]
+    path = write_jsonl(tmp_path / "ultra.jsonl", [rows[0], {"id": "t", "text": procedure(9)}, *rows[1:]])
+    row = only_reason(path, codes.MISSING_TEXT_COLUMN)
+    assert row["detail"] == ("MissingTextColumnError: no 'text' field in 63 of the first 64 records (fields found: content, id, url); "
+                             "set ingest.columns.text to the field that holds the text")  # fmt: skip
+
+
+def test_text_column_wrong_type(tmp_path: Path) -> None:
+    path = write_parquet(tmp_path / "x.parquet", [{"id": "a", "text": 1}, {"id": "b", "text": 2}])
+    detail = only_reason(path, codes.TEXT_COLUMN_WRONG_TYPE)["detail"]
+    assert "column 'text' is int64, not a string (columns: id: string, text: int64)" in detail
+    jsonl = write_jsonl(tmp_path / "x.jsonl", [{"text": {"body": procedure(n)}} for n in range(3)])
+    assert "'text' is dict, not a string, in 3 of the first 3" in only_reason(jsonl, codes.TEXT_COLUMN_WRONG_TYPE)["detail"]
+
+
+@pytest.mark.parametrize("name", ["bom.jsonl", "bom.txt", "bom.csv"])
+def test_a_leading_byte_order_mark_loses_nothing(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    if name.endswith(".jsonl"):
+        data = jsonl_bytes(docs(2))
+    elif name.endswith(".txt"):
+        data = procedure(1).encode()
+    else:
+        data = ('id,text\n"doc-0","' + procedure(0) + '"\n').encode()
+    path.write_bytes(b"\xef\xbb\xbf" + data)
+    rows = rows_of(path)
+    segments = [row for row in rows if row["kind"] == "segment"]
+    assert [row for row in rows if row["kind"] == "quarantine"] == []
+    assert segments and not any(row["text"].startswith("\ufeff") for row in segments)
+    assert {row["doc_id"] for row in segments} != {None} or name.endswith(".txt")
+
+
 def test_unsupported_format(tmp_path: Path) -> None:
     path = tmp_path / "notes.docx"
     path.write_bytes(b"PK\x03\x04")
@@ -257,6 +301,7 @@ CATALOGUE = {
     codes.UNREADABLE_FILE: test_unreadable_file,
     codes.CORRUPT_COMPRESSED_FILE: test_garbage_compressed_file,
     codes.MISSING_TEXT_COLUMN: test_missing_text_column,
+    codes.TEXT_COLUMN_WRONG_TYPE: test_text_column_wrong_type,
     codes.UNSUPPORTED_FORMAT: test_unsupported_format,
 }
 
@@ -282,16 +327,20 @@ def test_bad_inputs_through_spark_land_in_the_quarantine_table(spark, tmp_path: 
     )
     (corpus / "broken.parquet").write_bytes(b"not parquet")
     (corpus / "notes.docx").write_bytes(b"PK")
+    write_jsonl(corpus / "body.jsonl", [{"id": d["id"], "body": d["text"]} for d in docs(2)])
     config = GemConfig.model_validate(
         {"tables": {"root": str(tmp_path / "lake")}, "ingest": CONFIG.model_dump()}
     )
     summary = run_ingest(config, [str(corpus)], "s1", spark=spark)
-    assert (summary.documents_in, summary.documents_segmented, summary.documents_quarantined) == (10, 4, 6)
+    assert (summary.documents_in, summary.documents_segmented, summary.documents_quarantined) == (11, 4, 7)
     table = DeltaTable(str(tmp_path / "lake" / "quarantine")).to_pyarrow_table()
     assert sorted(table.column("reason").to_pylist()) == sorted(
         [codes.TOO_SHORT, codes.NON_STRING_TEXT, codes.MALFORMED_RECORD, codes.UNDECODABLE_BYTES,
-         codes.UNREADABLE_FILE, codes.UNSUPPORTED_FORMAT]
+         codes.UNREADABLE_FILE, codes.UNSUPPORTED_FORMAT, codes.MISSING_TEXT_COLUMN]
     )  # fmt: skip
+    # The console names what a setting would fix (the CLI prints these lines).
+    assert summary.hints == (f"{corpus / 'body.jsonl'}: MissingTextColumnError: no 'text' field in 2 of the first 2 records (fields found: "
+                             "body, id); set ingest.columns.text to the field that holds the text",)  # fmt: skip
     assert set(table.column("snapshot").to_pylist()) == {"s1"}
     assert set(table.column("run_id").to_pylist()) == {summary.run_id}
     json.dumps(table.to_pylist(), default=str)  # every stored preview is valid text

@@ -34,6 +34,8 @@ PROCESSING_ERROR = "processing_error"
 UNREADABLE_FILE = "unreadable_file"
 CORRUPT_COMPRESSED_FILE = "corrupt_compressed_file"
 MISSING_TEXT_COLUMN = "missing_text_column"
+# The text column (Parquet), or the text field of most JSON Lines records, holds no strings.
+TEXT_COLUMN_WRONG_TYPE = "text_column_wrong_type"
 UNSUPPORTED_FORMAT = "unsupported_format"
 
 RECORD_REASONS = frozenset(
@@ -50,21 +52,30 @@ RECORD_REASONS = frozenset(
         PROCESSING_ERROR,
     }
 )
-FILE_REASONS = frozenset({UNREADABLE_FILE, CORRUPT_COMPRESSED_FILE, MISSING_TEXT_COLUMN, UNSUPPORTED_FORMAT})
+FILE_REASONS = frozenset(
+    {UNREADABLE_FILE, CORRUPT_COMPRESSED_FILE, MISSING_TEXT_COLUMN, TEXT_COLUMN_WRONG_TYPE, UNSUPPORTED_FORMAT}
+)
+# File-level codes that a setting fixes (ingest.columns.text): the ingest command prints them.
+SETTING_REASONS = frozenset({MISSING_TEXT_COLUMN, TEXT_COLUMN_WRONG_TYPE})
 ALL_REASONS = RECORD_REASONS | FILE_REASONS
 
 
 __all__ = [
     "ALL_REASONS", "CORRUPT_COMPRESSED_FILE", "DOCUMENT_TOO_LARGE", "DUPLICATE_ID", "EMPTY_TEXT", "FILE_REASONS", "HTML_ONLY",
     "MALFORMED_RECORD", "MISSING_TEXT", "MISSING_TEXT_COLUMN", "NON_STRING_TEXT", "PROCESSING_ERROR",
-    "RECORD_REASONS", "TOO_SHORT", "UNDECODABLE_BYTES", "UNREADABLE_FILE", "UNSUPPORTED_FORMAT",
-    "MissingTextColumnError", "Rejection", "UnsupportedFormatError", "describe", "preview",
+    "RECORD_REASONS", "SETTING_REASONS", "TEXT_COLUMN_WRONG_TYPE", "TOO_SHORT", "UNDECODABLE_BYTES",
+    "UNREADABLE_FILE", "UNSUPPORTED_FORMAT", "MissingTextColumnError", "Rejection", "TextColumnTypeError",
+    "UnsupportedFormatError", "describe", "preview",
     "reason_for_file_error",
 ]  # fmt: skip
 
 
 class MissingTextColumnError(ValueError):
     """A tabular file (Parquet, CSV) has no column named like the configured text column."""
+
+
+class TextColumnTypeError(ValueError):
+    """The text column holds no strings (a Parquet column's type, or most JSON Lines values)."""
 
 
 class UnsupportedFormatError(ValueError):
@@ -97,6 +108,8 @@ def reason_for_file_error(error: BaseException) -> str:
     """Map an exception raised while reading a whole file to its quarantine code (by type)."""
     if isinstance(error, MissingTextColumnError):
         return MISSING_TEXT_COLUMN
+    if isinstance(error, TextColumnTypeError):
+        return TEXT_COLUMN_WRONG_TYPE
     if isinstance(error, UnsupportedFormatError):
         return UNSUPPORTED_FORMAT
     # BadGzipFile is an OSError: test the compression errors first.

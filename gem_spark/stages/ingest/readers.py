@@ -29,6 +29,7 @@ from gem_spark.stages.ingest.quarantine import (
     MALFORMED_RECORD,
     UNDECODABLE_BYTES,
     MissingTextColumnError,
+    TextColumnTypeError,
     UnsupportedFormatError,
 )
 
@@ -36,6 +37,13 @@ from gem_spark.stages.ingest.quarantine import (
 _BYTES_PER_CHAR = 6
 _METADATA_SLACK_BYTES = 1 << 16
 _BATCH_ROWS = 1024
+_BOM = b"\xef\xbb\xbf"
+# JSON Lines: the text field is judged on this many first records; when most of them lack it (or hold
+# no string), the whole file is one file-level row naming the fields found, not one row per record.
+_SAMPLE_RECORDS = 64
+_FIX = "set ingest.columns.text to the field that holds the text"
+_TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view, pa.types.is_binary,
+               pa.types.is_large_binary, pa.types.is_binary_view)  # fmt: skip
 
 
 class _Missing:
@@ -68,6 +76,8 @@ class RawRecord:
     doc_id: str | None
     url: str | None
     dump: str | None
+    # JSON Lines: the record's keys, named when the text field is missing from most records.
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,12 @@ def open_stream(path: str, compression: str | None, stack: ExitStack) -> BinaryI
     filesystem, inner = _filesystem(path)
     # compression=None: pyarrow would otherwise decompress by extension and hide truncation errors.
     raw = stack.enter_context(filesystem.open_input_stream(inner, compression=None))
+    if compression is not None:
+        raw = stack.enter_context(io.BufferedReader(raw, buffer_size=1 << 16))
+        if not raw.peek(1):
+            # A failed upstream write: not an empty archive (that still has a header), a broken one.
+            msg = f"{compression} file is empty (zero bytes)"
+            raise EOFError(msg)
     if compression == "gzip":
         return stack.enter_context(gzip.GzipFile(fileobj=raw))
     if compression == "zstd":
@@ -221,8 +237,13 @@ def _read_parquet(unit: Unit, config: IngestConfig) -> Iterator[RawRecord | BadR
         parquet = pq.ParquetFile(handle)
         names = parquet.schema_arrow.names
         if config.columns.text not in names:
-            msg = f"no column {config.columns.text!r} (columns: {', '.join(names)})"
+            msg = f"no column {config.columns.text!r} (columns: {', '.join(names)}); {_FIX}"
             raise MissingTextColumnError(msg)
+        text_type = parquet.schema_arrow.field(config.columns.text).type
+        if not any(is_text(text_type) for is_text in _TEXT_TYPES):
+            found = ", ".join(f"{field.name}: {field.type}" for field in parquet.schema_arrow)
+            msg = f"column {config.columns.text!r} is {text_type}, not a string (columns: {found}); {_FIX}"
+            raise TextColumnTypeError(msg)
         wanted = _wanted_columns(config, names)
         index = sum(parquet.metadata.row_group(group).num_rows for group in range(unit.part))
         for batch in parquet.iter_batches(batch_size=_BATCH_ROWS, row_groups=[unit.part], columns=wanted):
@@ -246,7 +267,7 @@ def _read_csv(unit: Unit, config: IngestConfig) -> Iterator[RawRecord | BadRecor
     with ExitStack() as stack:
         header = _open_csv(unit, stack, lambda row: "skip").schema.names
     if config.columns.text not in header:
-        msg = f"no column {config.columns.text!r} (columns: {', '.join(header)})"
+        msg = f"no column {config.columns.text!r} (columns: {', '.join(header)}); {_FIX}"
         raise MissingTextColumnError(msg)
     wanted = _wanted_columns(config, header)
     bad_rows: list[BadRecord] = []
@@ -275,6 +296,37 @@ def _read_csv(unit: Unit, config: IngestConfig) -> Iterator[RawRecord | BadRecor
 
 
 def _read_jsonl(unit: Unit, config: IngestConfig) -> Iterator[RawRecord | BadRecord]:
+    """Records of a JSON Lines file; the first `_SAMPLE_RECORDS` are held back until the text field
+    is known to be there (see _check_text_field)."""
+    records = _jsonl_records(unit, config)
+    sample = list(itertools.islice(records, _SAMPLE_RECORDS))
+    _check_text_field([item for item in sample if isinstance(item, RawRecord)], config.columns.text)
+    yield from sample
+    yield from records
+
+
+def _type_name(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _check_text_field(sample: list[RawRecord], field: str) -> None:
+    """Raise a file-level error when most sampled records lack the text field or hold no string there."""
+    if not sample:
+        return
+    missing = [item for item in sample if item.text is MISSING]
+    if 2 * len(missing) > len(sample):
+        found = sorted({key for item in missing for key in item.fields})
+        msg = (f"no {field!r} field in {len(missing)} of the first {len(sample)} records "
+               f"(fields found: {', '.join(found[:20]) or 'none'}); {_FIX}")  # fmt: skip
+        raise MissingTextColumnError(msg)
+    wrong = [item for item in sample if item.text is not MISSING and not isinstance(item.text, str)]
+    if 2 * len(wrong) > len(sample):
+        types = sorted({_type_name(item.text) for item in wrong})
+        msg = f"{field!r} is {'/'.join(types)}, not a string, in {len(wrong)} of the first {len(sample)} records; {_FIX}"
+        raise TextColumnTypeError(msg)
+
+
+def _jsonl_records(unit: Unit, config: IngestConfig) -> Iterator[RawRecord | BadRecord]:
     mapping = config.columns
     max_line = config.max_document_chars * _BYTES_PER_CHAR + _METADATA_SLACK_BYTES
     with ExitStack() as stack:
@@ -288,6 +340,8 @@ def _read_jsonl(unit: Unit, config: IngestConfig) -> Iterator[RawRecord | BadRec
                 detail = f"line longer than {max_line} bytes"
                 yield BadRecord(number, ref, DOCUMENT_TOO_LARGE, detail, line)
                 continue
+            if number == 1 and line.startswith(_BOM):
+                line = line[len(_BOM) :]
             if not line.strip():
                 continue
             parsed = _parse_json_line(number, ref, line)
@@ -301,6 +355,7 @@ def _read_jsonl(unit: Unit, config: IngestConfig) -> Iterator[RawRecord | BadRec
                 _text_or_none(parsed.get(mapping.id)),
                 _text_or_none(parsed.get(mapping.url)),
                 _text_or_none(parsed.get(mapping.dump)),
+                tuple(parsed),
             )
 
 
@@ -330,4 +385,6 @@ def _read_text(unit: Unit, config: IngestConfig) -> Iterator[RawRecord | BadReco
     if len(data) > max_bytes:
         yield BadRecord(0, "file", DOCUMENT_TOO_LARGE, f"file larger than {max_bytes} bytes", data)
         return
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
     yield RawRecord(0, "file", data, None, None, None)

@@ -39,7 +39,7 @@ from gem_spark.stages.ingest.prefilter_step import (
     count_pending,
     prefilter_rows,
 )
-from gem_spark.stages.ingest.quarantine import PROCESSING_ERROR
+from gem_spark.stages.ingest.quarantine import PROCESSING_ERROR, SETTING_REASONS
 from gem_spark.stages.ingest.spark_read import parallelism, read_rows
 from gem_spark.stages.ingest.units import QUARANTINE, SEGMENT, UNIT
 from gem_spark.tables import open_store
@@ -77,6 +77,8 @@ class IngestSummary:
     prefilter_ok: int
     prefilter_rejected: int
     stages: tuple[StageCounts, ...]
+    # One line per file that a setting would fix (its text field is missing or not text).
+    hints: tuple[str, ...] = ()
 
     def describe(self) -> str:
         return (
@@ -112,6 +114,13 @@ def _count_documents(rows: DataFrame) -> _DocumentCounts:
         )
         raise AccountingError(msg)
     return counts
+
+
+def _setting_hints(rows: DataFrame) -> tuple[str, ...]:
+    """`<file>: <what was found>; set ingest.columns.text ...` for each file quarantined whole because
+    its text field is missing or holds no text (a setting fixes it, so the console says which)."""
+    found = rows.filter((F.col("kind") == QUARANTINE) & F.col("reason").isin(*SETTING_REASONS))
+    return tuple(sorted(f"{row['source']}: {row['detail']}" for row in found.select("source", "detail").collect()))
 
 
 def _cached(stack: ExitStack, df: DataFrame) -> DataFrame:
@@ -154,6 +163,8 @@ def run_ingest(
         summary = _ingest(spark, store, config, files, snapshot, run)
         run.message = summary.describe()
     log.info("ingest %s: %s", summary.run_id, summary.describe())
+    for hint in summary.hints:
+        log.warning("ingest: %s", hint)
     return summary
 
 
@@ -180,6 +191,7 @@ def _ingest(
         repeated = _cached(cache, repeated_segments(rows))
         repeated_count = pool.submit(repeated.count)
         docs = _count_documents(rows)
+        hints = _setting_hints(rows) if docs.quarantined else ()
         run.stage_done(
             StageCounts("ingest", docs.documents_in, docs.segmented, docs.quarantined - docs.errors, docs.errors,
                         time.monotonic() - started)
@@ -235,4 +247,5 @@ def _ingest(
         prefilter_ok=by_status.get("ok", 0),
         prefilter_rejected=by_status.get("rejected", 0),
         stages=tuple(run.stages),
+        hints=hints,
     )
