@@ -87,10 +87,11 @@ _UI_WORDS = _words(
 _SECOND_PERSON_WORDS = _words("you your you're you'll you've yourself yours")
 _FIRST_PERSON_WORDS = _words("i i'm i've i'd my me mine myself we we're we've our ours us")
 
-# Typographic punctuation read like ASCII ("Don’t" is "Don't", "–" a dash); applied before measuring.
-_TYPOGRAPHIC = str.maketrans(
-    {"’": "'", "‘": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "‐": "-", "‑": "-",
-     "\u00a0": " "}
+# Typographic punctuation read like ASCII ("Don’t" is "Don't", "–" a dash); applied before measuring,
+# one str.replace per character present (str.translate with a mapping made scoring ~35% slower).
+_TYPOGRAPHIC = (
+    ("’", "'"), ("‘", "'"), ("ʼ", "'"), ("“", '"'), ("”", '"'), ("„", '"'), ("–", "-"), ("—", "-"),
+    ("‐", "-"), ("‑", "-"), ("\u00a0", " "),
 )  # fmt: skip
 # Words that cannot open an instruction although they open many list items (headlines, captions):
 # articles, determiners, pronouns, prepositions, conjunctions, question words, auxiliaries, numerals.
@@ -263,10 +264,17 @@ def _strengths(m: _Measures) -> dict[str, float]:
     }
 
 
+def _as_ascii_punctuation(text: str) -> str:
+    for typographic, plain in _TYPOGRAPHIC:
+        if typographic in text:
+            text = text.replace(typographic, plain)
+    return text
+
+
 def score_text(text: str) -> PrefilterScore:
     """Score one segment: sigmoid of the intercept plus the strengths of the signals that fired."""
     if not text.isascii():
-        text = text.translate(_TYPOGRAPHIC)
+        text = _as_ascii_punctuation(text)
     strengths = _strengths(_measure(text))
     logit = _INTERCEPT + sum(strengths.values())
     return PrefilterScore(
