@@ -35,11 +35,13 @@ EXPECTED_PREFIXES = {
     "judge": ["run", "--stages", "judge"],
     "export": ["export"],
     "report": ["report"],
+    "validate": ["validate"],
 }
 # Arguments a job cannot run without, besides --config.
 REQUIRED = {
     "ingest": ["--input", "x.jsonl", "--snapshot", "s1"],
     "export": ["--format", "sharegpt", "--out", "out"],
+    "validate": ["--input", "x.jsonl"],
 }
 
 
