@@ -3,7 +3,7 @@
 - tool_response_malformed: a tool message must be JSON, or a bare error: one line of at most
   `max_error_chars` characters (GEM.md: structured JSON on success, a bare error message on failure).
 - which responses are successes (compared in structure.py): errors — non-JSON lines, objects with an
-  "error"/"errors" key or a failed "status" — are not.
+  `error…` key, `success`/`ok` false or a failed "status" — are not.
 - placeholder_value: a call argument or tool response holding a stand-in instead of data — a whole
   string value that is a placeholder id ("12345", "xxx", "<order_id>", "example", "placeholder",
   "your_api_key", "..."), an example path ("/example", "/path/to/…") or an elided list ("5+ more
@@ -49,7 +49,9 @@ _ANY_HINTS = (
     "\\u2026",
     "\\u003c",
 )
-_ERROR_STATUSES = frozenset({"error", "failed", "failure"})
+_ERROR_STATUSES = frozenset(
+    {"error", "failed", "failure", "not_found", "denied", "rejected", "invalid", "unauthorized", "forbidden"}
+)
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -108,12 +110,15 @@ def is_short_error(content: str, max_chars: int) -> bool:
 
 
 def is_error_value(value: Any) -> bool:
+    """An error answer: an `error…` key (error, errors, error_code, errorMessage), `success`/`ok` false,
+    or a failed `status`. Real tools mark failures all these ways."""
     if not isinstance(value, dict):
         return False
     status = value.get("status")
     return (
-        "error" in value
-        or "errors" in value
+        value.get("success") is False
+        or value.get("ok") is False
         or (isinstance(status, str) and status.lower() in _ERROR_STATUSES)
+        or any(key[:5].lower() == "error" for key in value)
     )
 

@@ -2,7 +2,8 @@
 with a rule profile, as a Spark job, before mixing it with GEM output.
 
 JSON Lines files (plain or compressed) are read line by line and split across executors; a `.json`
-file is one document (a list of records or one record) and is parsed whole by one task. Each record
+file is one document (a list of records or one record) and is parsed whole by one task; Parquet rows
+are records. Each record
 becomes a result row (validate/records.py). The driver prints counts by status and by reason code;
 rows that are not plainly ok (rejected, import failures, warnings) are written with their detail to
 `--out` as JSON Lines or a Delta table. Unreadable input (no such file, a corrupt archive) fails the
@@ -24,7 +25,7 @@ from gem_spark.config import GemConfig, TablesConfig
 from gem_spark.stages.ingest.inputs import expand_inputs
 from gem_spark.stages.trajectory_stage import FINDING_STRUCT
 from gem_spark.tables.store import CommitId
-from gem_spark.validate.records import OK, check_document, check_line, load_tools
+from gem_spark.validate.records import OK, check_document, check_line, check_record, load_tools
 from gem_spark.validate.rules import profile_rules
 
 if TYPE_CHECKING:
@@ -75,6 +76,11 @@ def _whole_document(path: str) -> bool:
 def _results(spark: SparkSession, path: str, fmt: str, rules: RuleConfig, tools: list[Tool]) -> Any:
     """An RDD of result rows for one file."""
     context = spark.sparkContext
+    if path.lower().endswith(".parquet"):
+        # Hub datasets ship Parquet: each row (nested structs and lists as dicts and lists) is a record.
+        rows = spark.read.parquet(path).rdd.zipWithIndex()
+        return rows.map(lambda item: {"source": path, "record": item[1],
+                                      **check_record(item[0].asDict(recursive=True), fmt, rules, tools)})  # fmt: skip
     if _whole_document(path):
         documents = context.wholeTextFiles(path)
         return documents.flatMap(

@@ -2,7 +2,7 @@
 
 Real tools return optional keys (a checksum for one file type only, `replaced` only when an entry was
 overwritten, a `total` on one page), so differing key sets are normal. A contradiction is:
-- a different top-level JSON type (an object once, a list another time);
+- a different top-level JSON type (an object once, a list another time; a null result is not compared);
 - the same top-level key with different JSON types (null is compatible with any type: an unset value);
 - an object that shares no key with the tool's other successful objects (a different payload entirely).
 The detail names the tool, the key and the message indices.
@@ -37,6 +37,8 @@ class ResponseShapes:
         self._tools: dict[str, _ToolShape] = {}
 
     def add(self, tool: str, index: int, value: Any) -> str | None:
+        if value is None:  # a tool that returned null returned nothing: no structure to compare
+            return None
         kind = json_kind(value)
         known = self._tools.get(tool)
         if known is None:

@@ -8,6 +8,9 @@ from types import SimpleNamespace
 import pytest
 
 from gem_spark.config import ConfigError, load_config
+from gem_spark.parse.render import render_toolset_trajectory
+from gem_spark.schema import trajectory_from_json
+from gem_spark.stages.generate import GenerateStage
 from gem_spark.stages.judge import JudgeStage
 from gem_spark.stages.refine import RefineStage
 from gem_spark.stages.synthesize import SynthesizeStage
@@ -70,12 +73,14 @@ def test_bad_profiles_are_config_errors() -> None:
 
 
 @pytest.mark.parametrize(("stage", "make"), [
-    ("refine", RefineStage), ("synthesize", SynthesizeStage), ("judge", lambda ctx: JudgeStage(ctx, "refine")),
+    ("generate", GenerateStage), ("refine", RefineStage), ("synthesize", SynthesizeStage),
+    ("judge", lambda ctx: JudgeStage(ctx, "refine")),
 ])  # fmt: skip
 def test_a_profile_change_changes_only_that_stages_fingerprint(stage: str, make: object) -> None:
     def fingerprints(*overrides: str) -> dict[str, str]:
         ctx = SimpleNamespace(config=load_config(None, [*_MODELS, *overrides]))
-        stages = {"refine": RefineStage(ctx), "synthesize": SynthesizeStage(ctx), "judge": JudgeStage(ctx, "refine")}
+        stages = {"generate": GenerateStage(ctx), "refine": RefineStage(ctx), "synthesize": SynthesizeStage(ctx),
+                  "judge": JudgeStage(ctx, "refine")}  # fmt: skip
         return {name: s.fingerprint() for name, s in stages.items()}
 
     base = fingerprints()
@@ -83,6 +88,14 @@ def test_a_profile_change_changes_only_that_stages_fingerprint(stage: str, make:
     changed = fingerprints(f"validate.profiles.{stage}.rules.placeholder_value=warn")
     assert {name for name in base if base[name] != changed[name]} == {stage}
     assert make(SimpleNamespace(config=load_config(None, _MODELS))).rules == profile_rules(load_config(None), stage)
+
+
+def test_synthesize_stores_its_own_stage_label() -> None:
+    stage = SynthesizeStage(SimpleNamespace(config=load_config(None, _MODELS)))
+    row = {"text": "How to return an order: sign in, open Orders, ..."}
+    outcome = stage.outcome(row, render_toolset_trajectory(refined_trajectory(4)))
+    assert outcome.status == "ok"
+    assert trajectory_from_json(outcome.payload["trajectory"]).stage == "synthesize"
 
 
 def test_stage_outcome_stores_warnings_and_rejects_on_its_profile() -> None:

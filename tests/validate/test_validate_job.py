@@ -9,6 +9,8 @@ import gzip
 import json
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from gem_spark.cli import main
@@ -65,15 +67,24 @@ def test_a_users_own_logs_and_broken_files(spark, shared_data: Path, tmp_path: P
     lines = [json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}),
              "{not json", ""]  # fmt: skip
     (tmp_path / "logs" / "chat.jsonl.gz").write_bytes(gzip.compress(("\ufeff" + "\n".join(lines)).encode()))
+    # A hub-style Parquet export of the same logs: nested lists of structs (call arguments as strings).
+    logs = [_tau_log(n) for n in (7, 8)]
+    for log in logs:
+        for message in log["traj"]:
+            message.setdefault("tool_calls", None)
+            message.setdefault("tool_call_id", None)
+            message.setdefault("name", None)
+        log["info"] = None
+    pq.write_table(pa.Table.from_pylist(logs), tmp_path / "logs" / "airline.parquet")
     out = tmp_path / "failures_delta"
     summary = run_validate(load_config(None), [str(tmp_path / "logs")], "auto", "import", str(out), "delta",
                            str(shared_data / "tooluse" / "airline_tools.json"))  # fmt: skip
-    assert summary.by_status == {"warned": 3, "ok": 1, "import_failed": 1}
-    assert summary.by_code == {"warn:empty_tool_result": 3, "reject:json_invalid": 1}
+    assert summary.by_status == {"warned": 5, "ok": 1, "import_failed": 1}
+    assert summary.by_code == {"warn:empty_tool_result": 5, "reject:json_invalid": 1}
     from deltalake import DeltaTable
 
     rows = DeltaTable(str(out)).to_pyarrow_table().to_pylist()
-    assert sorted(row["status"] for row in rows) == ["import_failed", "warned", "warned", "warned"]
+    assert sorted(row["status"] for row in rows) == ["import_failed", *["warned"] * 5]
     failed = next(row for row in rows if row["status"] == "import_failed")
     assert (failed["record"], failed["preview"]) == (1, "{not json")
 

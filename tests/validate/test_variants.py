@@ -77,6 +77,12 @@ VALID_VARIANTS = {
     "an error between successes": [{"rows": 3}, "Error: file is locked", {"rows": 4, "warnings": []}],
     "error object with other keys": [{"rows": 3}, {"error": {"code": 404}, "path": "/srv/x"}],
     "scalar results": [3, 4.5, 0],
+    "null for nothing found": [{"id": "e1", "title": "Budget"}, None, {"id": "e2", "title": "Plan"}],
+    "failures marked other ways": [
+        {"reservation_id": "ZK7Q", "cabin": "economy"}, {"success": False, "message": "Reservation not found"},
+        {"ok": False, "reason": "locked"}, {"status": "not_found", "detail": "no such user"},
+        {"error_code": 404, "error_message": "gone"}, {"reservation_id": "QX2P", "cabin": "business"},
+    ],
 }
 
 
