@@ -106,12 +106,13 @@ _NOT_VERBS = _words(
     might must not new old best top first last next local today yesterday tomorrow
     """
 )
-# What follows the verb of a terse step: its object's determiner, a quantity or a particle
-# ("Obtain eight blocks", "Craft a book", "Pair the earbuds", "Power on the TV").
+# What follows the verb of a terse step: its object's determiner, a spelled-out quantity or a particle
+# ("Obtain eight blocks", "Craft a book", "Pair the earbuds", "Back up your phone"). Not "in"/"on":
+# headings put them after nouns ("Lunch in the atrium", "Panel on the future").
 _OBJECT_OPENERS = _words(
     """
     a an the this that these those your my our their its it them him her all some any each every both
-    one two three four five six seven eight nine ten several another up out off down on in into back
+    one two three four five six seven eight nine ten several another up out off down back
     """
 )
 _STEP_WORDS = re.compile(r"[A-Za-z0-9][A-Za-z'-]*")
@@ -148,10 +149,13 @@ def _is_imperative(sentence: str) -> bool:
 
 def _is_step(text: str) -> bool:
     """A list item or numbered step that is an instruction: a known verb opening, or — for verbs no
-    list holds (obtain, craft, pair, descale) — a capitalised word with no noun/tense ending that is
-    not a function word, followed by an object's determiner, a quantity or a particle."""
+    list holds (obtain, craft, pair, descale) — a sentence (ending in . or !) whose capitalised first
+    word has no noun/tense ending and is not a function word, followed by an object's determiner, a
+    spelled-out quantity or a particle. Headings and agendas ("Lunch in the atrium") are not sentences."""
     if _is_imperative(text):
         return True
+    if not text.rstrip().endswith((".", "!")):
+        return False
     words = _STEP_WORDS.findall(text, 0, 48)[:2]
     if len(words) < 2 or not words[0][0].isupper():
         return False
@@ -161,7 +165,8 @@ def _is_step(text: str) -> bool:
         first not in _NOT_VERBS
         and not first.endswith(("ing", "ed", "ly", "'s"))
         and not (first.endswith("s") and not first.endswith("ss"))
-        and (second in _OBJECT_OPENERS or second.isdigit())
+        # Not digits: a table line is "Arsenal 24 points."
+        and second in _OBJECT_OPENERS
     )
 
 

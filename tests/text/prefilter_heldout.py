@@ -125,6 +125,14 @@ OTHER_WEB: dict[str, str] = {
     "weather": "Expect a cloudy start with light rain clearing from the west by midday. Highs of 14 degrees, falling to 6 overnight. Winds will pick up along the coast in the evening. The weekend looks drier, with sunny spells on Sunday.",
     "game_review": "The open world is vast and gorgeous, and the crafting system rewards experimentation. The story drags in the middle chapters and the boss fights repeat the same patterns too often. Still, forty hours in, I keep returning to it — few games make exploration feel this good.",
     "quote_list": "Our favourite customer comments this month\n- “Fast delivery and great packaging.”\n- “The support team solved my issue in minutes.”\n- “Exactly as described, would buy again.”\n- “A bit pricey but worth it.”",
+    # List-shaped pages added after a first run of the open-vocabulary step test passed standings, a
+    # table of contents and an agenda (so these six are not held out from that fix).
+    "standings": "Premier League table\n1. Arsenal 24 pts\n2. Liverpool 22 pts\n3. Chelsea 21 pts\n4. Newcastle 19 pts\n5. Brighton 18 pts",
+    "standings_sentences": "Final standings.\n1. Arsenal 24 points.\n2. Liverpool 22 points.\n3. Chelsea 21 points.",
+    "contents": "Contents\n1. Introduction\n2. Chapter one: the early years\n3. Chapter two: a new city\n4. Epilogue",
+    "agenda": "Conference agenda\n1. Welcome and keynote.\n2. Panel on the future of work.\n3. Lunch in the atrium.\n4. Workshops in rooms A and B.",
+    "features": "Key features\n- Supports up to 4K at 120 Hz\n- Comes with a braided USB-C cable\n- Works with all major phones\n- Two-year warranty\n- Free shipping on all orders",
+    "brief": "In brief\n- Police close the main road after a crash\n- School board backs the new schedule\n- Mayor opens the rebuilt library",
     "changelog_announcement": "Starting next month, the free plan will include up to three projects and 2 GB of storage. Existing users keep their current limits until the end of the year. Paid plans are unaffected. We made this change to keep the service sustainable while still offering a generous free tier.",
 }
 
