@@ -94,7 +94,9 @@ class JudgeStage(TrajectoryStage):
 
         def check(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
             for batch in batches:
-                verdicts = [check_trajectory(trajectory_from_json(text), self.rules) for text in batch["trajectory"]]
+                verdicts = [
+                    check_trajectory(trajectory_from_json(text), self.rules) for text in batch["trajectory"]
+                ]
                 batch["rule_reasons"] = [verdict.rejects for verdict in verdicts]
                 batch["rule_findings"] = [verdict.findings() for verdict in verdicts]
                 yield batch

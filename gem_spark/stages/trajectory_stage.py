@@ -48,4 +48,6 @@ class TrajectoryStage(LLMStage):
             "rule_reasons": verdict.rejects,
             "rule_findings": verdict.findings(),
         }
-        return Outcome(REJECTED if verdict.rejects else OK, verdict.rejects[0] if verdict.rejects else None, payload)
+        if verdict.rejects:
+            return Outcome(REJECTED, verdict.rejects[0], payload)
+        return Outcome(OK, None, payload)

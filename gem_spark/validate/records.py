@@ -34,7 +34,9 @@ def is_tool_definition(record: Any) -> bool:
     if not isinstance(record, dict):
         return False
     function = record.get("function")
-    return (isinstance(function, dict) and "name" in function) or ("name" in record and "parameters" in record)
+    if isinstance(function, dict):
+        return "name" in function
+    return "name" in record and "parameters" in record
 
 
 def _importer_kind(record: Any, fmt: str) -> str | None:
@@ -45,7 +47,9 @@ def _importer_kind(record: Any, fmt: str) -> str | None:
     return detected if detected in allowed else allowed[0]
 
 
-def _row(status: str, kind: str, reasons: list[str], findings: list[dict[str, str]], preview: str) -> dict[str, Any]:
+def _row(
+    status: str, kind: str, reasons: list[str], findings: list[dict[str, str]], preview: str
+) -> dict[str, Any]:
     return {"status": status, "kind": kind, "reasons": reasons, "findings": findings, "preview": preview}
 
 

@@ -90,7 +90,9 @@ def _results(spark: SparkSession, path: str, fmt: str, rules: RuleConfig, tools:
             ]
         )
     lines = context.textFile(path).zipWithIndex().filter(lambda item: item[0].strip())
-    return lines.map(lambda item: {"source": path, "record": item[1], **check_line(item[0], fmt, rules, tools)})
+    return lines.map(
+        lambda item: {"source": path, "record": item[1], **check_line(item[0], fmt, rules, tools)}
+    )
 
 
 def validate_dataset(

@@ -54,7 +54,9 @@ class ResponseShapes:
             item_kind = json_kind(item)
             seen = known.key_kinds.setdefault(key, (item_kind, index))
             if seen[0] != item_kind:
-                return f"{tool}: key {key!r} is {seen[0]} in message {seen[1]}, {item_kind} in message {index}"
+                return (
+                    f"{tool}: key {key!r} is {seen[0]} in message {seen[1]}, {item_kind} in message {index}"
+                )
         return None
 
     def disjoint(self) -> str | None:

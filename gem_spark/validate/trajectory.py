@@ -109,7 +109,8 @@ def _call_codes(
         if checker is not None:
             arguments = call.arguments
             if not checker.required.issubset(arguments):
-                found.add(c.MISSING_REQUIRED_ARGUMENT, f"{where}: {sorted(checker.required - set(arguments))}")
+                missing = sorted(checker.required - set(arguments))
+                found.add(c.MISSING_REQUIRED_ARGUMENT, f"{where}: {missing}")
             if checker.allowed is not None and not checker.allowed.issuperset(arguments):
                 found.add(c.UNEXPECTED_ARGUMENT, f"{where}: {sorted(set(arguments) - checker.allowed)}")
             if checker.mismatched(arguments):

@@ -322,7 +322,8 @@ def _check_text_field(sample: list[RawRecord], field: str) -> None:
     wrong = [item for item in sample if item.text is not MISSING and not isinstance(item.text, str)]
     if 2 * len(wrong) > len(sample):
         types = sorted({_type_name(item.text) for item in wrong})
-        msg = f"{field!r} is {'/'.join(types)}, not a string, in {len(wrong)} of the first {len(sample)} records; {_FIX}"
+        msg = (f"{field!r} is {'/'.join(types)}, not a string, in {len(wrong)} of the first "
+               f"{len(sample)} records; {_FIX}")  # fmt: skip
         raise TextColumnTypeError(msg)
 
 

@@ -120,7 +120,8 @@ def _setting_hints(rows: DataFrame) -> tuple[str, ...]:
     """`<file>: <what was found>; set ingest.columns.text ...` for each file quarantined whole because
     its text field is missing or holds no text (a setting fixes it, so the console says which)."""
     found = rows.filter((F.col("kind") == QUARANTINE) & F.col("reason").isin(*SETTING_REASONS))
-    return tuple(sorted(f"{row['source']}: {row['detail']}" for row in found.select("source", "detail").collect()))
+    rows = found.select("source", "detail").collect()
+    return tuple(sorted(f"{row['source']}: {row['detail']}" for row in rows))
 
 
 def _cached(stack: ExitStack, df: DataFrame) -> DataFrame:
