@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import random
 import shutil
 import sys
 import tempfile
@@ -78,12 +76,6 @@ def _prepare_environment(work: Path) -> None:
         os.environ.setdefault(name, value)
 
 
-def long_tail_lengths(count: int, median: float, sigma: float, cap: int, seed: int = 13) -> list[int]:
-    """Output lengths from lognormal(ln median, sigma), at least 1, at most `cap`; deterministic."""
-    rng = random.Random(seed)
-    return [max(1, min(cap, round(rng.lognormvariate(math.log(median), sigma)))) for _ in range(count)]
-
-
 def percentile(values: list[int], q: float) -> int:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -91,6 +83,8 @@ def percentile(values: list[int], q: float) -> int:
 
 def workload(count: int, median: float, sigma: float) -> list[tuple[str, str, str, int]]:
     """(key, system, text, max_tokens) rows: varied prompts sharing a system prompt, long-tail lengths."""
+    from tests.support.long_tail import long_tail_lengths
+
     lengths = long_tail_lengths(count, median, sigma, cap=900)
     return [
         (f"k{i:06d}", SYSTEM, f"Page {i}: how to go about {TOPICS[i % len(TOPICS)]}." + " Step." * (i % 23), n)

@@ -37,6 +37,8 @@ class LognormalEndpoint:
     max_in_flight: int = 0
     # Request-seconds: the integral over time of the requests in flight at the server.
     in_flight_seconds: float = 0.0
+    # For each request, in arrival order: how many others were in flight when it arrived.
+    others_at_arrival: list[int] = field(default_factory=list)
     _since: float = field(default_factory=time.perf_counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -56,8 +58,10 @@ class LognormalEndpoint:
         with self._lock:
             now = time.perf_counter()
             self.in_flight_seconds += self.in_flight * (now - self._since)
+            if delta > 0:
+                self.others_at_arrival.append(self.in_flight)
+                self.requests += 1
             self.in_flight, self._since = self.in_flight + delta, now
-            self.requests += max(delta, 0)
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
 
 
