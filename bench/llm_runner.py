@@ -86,10 +86,8 @@ def workload(count: int, median: float, sigma: float) -> list[tuple[str, str, st
     from tests.support.long_tail import long_tail_lengths
 
     lengths = long_tail_lengths(count, median, sigma, cap=900)
-    return [
-        (f"k{i:06d}", SYSTEM, f"Page {i}: how to go about {TOPICS[i % len(TOPICS)]}." + " Step." * (i % 23), n)
-        for i, n in enumerate(lengths)
-    ]
+    texts = [f"Page {i}: how to go about {TOPICS[i % 5]}." + " Step." * (i % 23) for i in range(count)]
+    return [(f"k{i:06d}", SYSTEM, text, n) for i, (text, n) in enumerate(zip(texts, lengths))]
 
 
 def request_builder() -> Callable[[dict[str, Any]], LLMRequest]:
@@ -138,7 +136,7 @@ class EngineRun:
 
     def line(self, name: str) -> str:
         return (
-            f"{name}: {self.requests} requests in {self.wall_s:.1f} s = {self.requests_per_s:.1f} requests/s; "
+            f"{name}: {self.requests} requests in {self.wall_s:.1f} s = {self.requests_per_s:.1f} req/s; "
             f"{self.steps} engine steps, {self.running_per_step:.1f} running requests per step"
         )
 
@@ -214,7 +212,7 @@ def openai_window(requests: int, concurrency: int) -> dict[str, float]:
             )
         )
         asks = [
-            LLMRequest(key=f"q{i}", messages=[{"role": "user", "content": f"question {i}"}]) for i in range(count)
+            LLMRequest(key=f"q{i}", messages=[{"role": "user", "content": f"q{i}"}]) for i in range(count)
         ]
         stats = FeedStats()
         results = (
@@ -241,7 +239,8 @@ def replay_runner(spark: Any, work: Path, rows: int) -> dict[str, float]:
     responses = work / "responses.jsonl"
     with responses.open("w", encoding="utf-8") as out:
         for i in range(rows):
-            out.write(json.dumps({"stage": "bench", "key": f"k{i:07d}", "text": f"label: procedural {i}"}) + "\n")
+            record = {"stage": "bench", "key": f"k{i:07d}", "text": f"label: procedural {i}"}
+            out.write(json.dumps(record) + "\n")
     config = ReplayModelConfig(backend="replay", model="recorded", responses=str(responses))
     df = (
         spark.range(rows)
@@ -258,7 +257,8 @@ def replay_runner(spark: Any, work: Path, rows: int) -> dict[str, float]:
     _timed_noop_write(run_llm(df.limit(1000), config, runner, request_builder()))  # loads the file once
     elapsed = _timed_noop_write(run_llm(df, config, runner, request_builder()))
     df.unpersist()
-    return {"elapsed_s": elapsed, "rows_per_s_per_core": rows / elapsed / spark.sparkContext.defaultParallelism}
+    cores = spark.sparkContext.defaultParallelism
+    return {"elapsed_s": elapsed, "rows_per_s_per_core": rows / elapsed / cores}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -3,10 +3,11 @@
 A task keeps exactly `concurrency` requests in flight for its whole feed, on one asyncio loop: each
 request that finishes is replaced by the next one at once (a batch would wait for its slowest
 request, leaving most of the window idle under long-tail latencies). A request holds its slot through
-its retries, so a throttling server sees fewer requests, not more. 429, 5xx, connection errors and timeouts are retried with jittered exponential backoff (Retry-After
-wins when the server sends it) until `max_retries` or the `max_total_wait_s` budget runs out; every
-other failure is final at once. The API key is read from the environment variable the config names,
-sent only in the Authorization header, and scrubbed from every error message.
+its retries, so a throttling server sees fewer requests, not more. 429, 5xx, connection errors and
+timeouts are retried with jittered exponential backoff (Retry-After wins when the server sends it)
+until `max_retries` or the `max_total_wait_s` budget runs out; every other failure is final at once.
+The API key is read from the environment variable the config names, sent only in the Authorization
+header, and scrubbed from every error message.
 """
 
 from __future__ import annotations

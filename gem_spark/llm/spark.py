@@ -30,7 +30,7 @@ from gem_spark.config import ModelConfig, RunnerConfig
 from gem_spark.faults import fault_point
 from gem_spark.llm.errors import ErrorType, describe
 from gem_spark.llm.feed_stats import FeedStats
-from gem_spark.llm.protocol import Backend, LLMRequest, LLMResult, stream_in_batches
+from gem_spark.llm.protocol import LLMRequest, LLMResult, stream_in_batches
 from gem_spark.llm.registry import get_backend
 
 if TYPE_CHECKING:
@@ -154,7 +154,9 @@ def answer_partition(
         log.exception("backend %s raised mid-feed; its remaining rows become error rows", backend.model_name)
         yield from _fail_rest(exc, feed, waiting, out, stats)
     for row, message in waiting.left_over():  # a backend that dropped a request: its row still leaves
-        out.add(row, LLMResult.failure("", ErrorType.BACKEND_ERROR.value, message))
+        dropped = LLMResult.failure("", ErrorType.BACKEND_ERROR.value, message)
+        stats.add(dropped)
+        out.add(row, dropped)
     if out.rows:
         yield out.flush()
     log.info("llm task: %s", stats.snapshot())
@@ -198,7 +200,7 @@ def _feed(
             for row in batch.slice(start, slice_rows).to_pylist():
                 try:
                     request = build_request(row)
-                except Exception as exc:  # noqa: BLE001 - any failure of the stage's builder is this row's error
+                except Exception as exc:  # noqa: BLE001 - any builder failure is this row's error
                     key = f"\0request-build-failed-{next(unbuilt)}"  # never a stage key
                     waiting.put(key, row)
                     yield LLMResult.failure(key, ErrorType.REQUEST_BUILD_FAILED.value, describe(exc))

@@ -85,7 +85,8 @@ def _handler(endpoint: LognormalEndpoint) -> type[BaseHTTPRequestHandler]:
                 message = {"role": "assistant", "content": "ok"}
                 choice = {"index": 0, "message": message, "finish_reason": "stop"}
                 usage = {"prompt_tokens": len(content.split()), "completion_tokens": 1}
-                payload = json.dumps({"object": "chat.completion", "choices": [choice], "usage": usage}).encode()
+                body = {"object": "chat.completion", "choices": [choice], "usage": usage}
+                payload = json.dumps(body).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
