@@ -20,6 +20,7 @@ from gem_spark.llm.openai_backend import OpenAIBackend
 from gem_spark.llm.protocol import LLMRequest, ResponseConstraint
 from gem_spark.llm.registry import get_backend
 from gem_spark.llm.spark import answer_partition
+from gem_spark.llm.vllm_backend import engine_options, shared_engine
 from tests.support.lognormal_endpoint import LognormalEndpoint
 from tests.support.long_tail import long_tail_lengths
 
@@ -59,6 +60,19 @@ def test_long_tail_lengths_keep_the_engine_window_full_until_the_tail(vllm_confi
     assert full_window_bound < 0.6 * batch_steps
     assert stats.engine_steps <= full_window_bound
     assert stats.snapshot()["mean_running_per_step"] >= total / full_window_bound
+
+
+@pytest.mark.vllm
+def test_a_feed_stopped_early_leaves_the_shared_engine_clean(vllm_config: VllmModelConfig) -> None:
+    backend = get_backend(vllm_config)
+    feed = backend.stream(iter([exact(f"s{i}", f"Hello {i}", 8 + i) for i in range(20)]), in_flight=8)
+    first = [next(feed) for _ in range(3)]
+    feed.close()  # what a cancelled task does to its generator
+
+    assert not shared_engine(engine_options(vllm_config)).llm_engine.has_unfinished_requests()
+    [again] = backend.generate([exact("after", "Hello", 5)])  # the next task gets only its own answers
+    assert again.key == "after" and again.completion_tokens == 5
+    assert len({r.key for r in first}) == 3
 
 
 def rows_with_bad_ones() -> list[dict[str, object]]:
