@@ -183,10 +183,8 @@ class VllmBackend:
                         yield item
                     elif item is not None and (rejected := self._add(engine, item, live)) is not None:
                         yield rejected
-                if not live:
-                    if exhausted:
-                        return
-                    continue
+                if not live:  # the admission loop stops short of the window only at the end of the feed
+                    return
                 yield from self._step(engine, live, load)
         finally:
             abort_requests(engine, list(live))  # a consumer that stops early leaves the engine clean
@@ -265,13 +263,22 @@ class VllmBackend:
         return _Prepared(key=request.key, token_ids=token_ids, params=final_output_only(params))
 
 
+# Finish reasons that mean the engine gave up on the request (vLLM: "abort", or "error", a retryable
+# request-level failure such as a lost KV transfer): an error row, retried by the next run.
+_ENGINE_FAILURES = frozenset({"abort", "error"})
+
+
 def _finished(entry: _Live, output: Any) -> LLMResult:
     completion = output.outputs[0]
+    latency = time.perf_counter() - entry.added
+    if completion.finish_reason in _ENGINE_FAILURES:
+        message = f"the engine ended the request early (finish_reason {completion.finish_reason!r})"
+        return LLMResult.failure(entry.item.key, ErrorType.ENGINE_ERROR.value, message, latency_s=latency)
     return LLMResult(
         key=entry.item.key,
         text=completion.text,
         finish_reason=completion.finish_reason,
         prompt_tokens=len(entry.item.token_ids),
         completion_tokens=len(completion.token_ids),
-        latency_s=time.perf_counter() - entry.added,
+        latency_s=latency,
     )
