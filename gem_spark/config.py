@@ -159,9 +159,21 @@ def _default_stages() -> dict[str, StageConfig]:
 
 
 class RunnerConfig(StrictModel):
-    """How LLM requests are batched on executors; excluded from fingerprints (does not change results)."""
+    """How LLM requests are fed to backends on executors; excluded from fingerprints (no setting here
+    changes a result, only how fast it comes)."""
 
+    # Rows per Arrow batch a task reads and writes: finished rows wait in a buffer of at most this many.
     batch_size: int = Field(default=64, ge=1)
+    # Requests a task keeps in its backend at once, refilled as each finishes. None: the backend's
+    # default (vllm: twice the engine's max_num_seqs; openai: the model's `concurrency`; transformers:
+    # its `batch_size`). See the README's "Feeding the engines" for sizing.
+    max_in_flight: int | None = Field(default=None, ge=1)
+    # Finished rows leave a task at least this often (checked as results arrive), even in a short batch.
+    flush_s: float = Field(default=2.0, gt=0)
+    # "continuous": one feed per task, the backend kept full across batches. "batch_synchronous": the
+    # pre-#13 feed (each `batch_size` slice waits for its slowest request), kept so bench/llm_runner.py
+    # shows the gap; never faster.
+    feed: Literal["continuous", "batch_synchronous"] = "continuous"
     # GPUs per task for GPU stages (Spark ResourceProfile); None on CPU-only clusters.
     gpus_per_task: float | None = Field(default=None, gt=0)
     # Repartition pending work into this many partitions before inference (None: keep as is).

@@ -52,6 +52,7 @@ class FeedStats:
             "tokens_per_s": (self.prompt_tokens + self.completion_tokens) / elapsed,
             "first_result_s": self.first_result_s,
             "engine_steps": self.engine_steps,
+            "running_sum": self.running_sum,
             "mean_running_per_step": self.running_sum / self.engine_steps if self.engine_steps else None,
             "mean_in_flight": self.inflight_seconds / elapsed if self.inflight_seconds else None,
         }

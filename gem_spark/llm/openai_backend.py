@@ -1,10 +1,13 @@
 """The `openai` backend: any OpenAI-compatible chat-completions server (vLLM serve, SGLang, hosted APIs).
 
-A batch runs concurrently on one asyncio loop, at most `concurrency` requests in flight per task.
-429, 5xx, connection errors and timeouts are retried with jittered exponential backoff (Retry-After
-wins when the server sends it) until `max_retries` or the `max_total_wait_s` budget runs out; every
-other failure is final at once. The API key is read from the environment variable the config names,
-sent only in the Authorization header, and scrubbed from every error message.
+A task keeps exactly `concurrency` requests in flight for its whole feed, on one asyncio loop: each
+request that finishes is replaced by the next one at once (a batch would wait for its slowest
+request, leaving most of the window idle under long-tail latencies). A request holds its slot through
+its retries, so a throttling server sees fewer requests, not more. 429, 5xx, connection errors and
+timeouts are retried with jittered exponential backoff (Retry-After wins when the server sends it)
+until `max_retries` or the `max_total_wait_s` budget runs out; every other failure is final at once.
+The API key is read from the environment variable the config names, sent only in the Authorization
+header, and scrubbed from every error message.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 import os
 import random
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -22,12 +26,14 @@ from pydantic import ValidationError
 from gem_spark.config import OpenAIModelConfig
 from gem_spark.llm.errors import RETRYABLE, BackendConfigError, ErrorType, describe
 from gem_spark.llm.openai_response import parse_completion
-from gem_spark.llm.protocol import LLMRequest, LLMResult
+from gem_spark.llm.protocol import LLMRequest, LLMResult, in_request_order
 from gem_spark.llm.retry import backoff_delay, parse_retry_after
 from gem_spark.llm.sampling import effective_sampling
 
 if TYPE_CHECKING:
     import httpx
+
+    from gem_spark.llm.feed_stats import FeedStats
 
 log = logging.getLogger(__name__)
 
@@ -62,34 +68,57 @@ class OpenAIBackend:
         self._rng = random.Random()
 
     def generate(self, requests: list[LLMRequest]) -> list[LLMResult]:
-        return asyncio.run(self._generate_all(requests))
+        return in_request_order(requests, self.stream(requests))
 
-    async def _generate_all(self, requests: list[LLMRequest]) -> list[LLMResult]:
+    def stream(
+        self,
+        requests: Iterable[LLMRequest | LLMResult],
+        in_flight: int | None = None,
+        stats: FeedStats | None = None,
+    ) -> Iterator[LLMResult]:
+        """Keep `in_flight` requests (default `concurrency`) in flight, refilling as each finishes."""
         import httpx
 
+        window = in_flight or self._config.concurrency
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-        limits = httpx.Limits(max_connections=self._config.concurrency)
-        semaphore = asyncio.Semaphore(self._config.concurrency)
-        async with httpx.AsyncClient(
-            headers=headers, limits=limits, timeout=self._config.timeout_s
-        ) as client:
-            results = await asyncio.gather(*(self._request(client, semaphore, r) for r in requests))
-        return [self._scrubbed(result) for result in results]
+        client = httpx.AsyncClient(
+            headers=headers, limits=httpx.Limits(max_connections=window), timeout=self._config.timeout_s
+        )
+        loop = asyncio.new_event_loop()
+        meter = _InFlightMeter(stats)
+        running: set[asyncio.Task[LLMResult]] = set()
+        items = iter(requests)
+        try:
+            exhausted = False
+            while True:
+                while not exhausted and len(running) < window:
+                    item = next(items, None)
+                    exhausted = item is None
+                    if isinstance(item, LLMResult):
+                        yield item
+                    elif item is not None:
+                        running.add(meter.track(loop.create_task(self._request(client, item))))
+                if not running:
+                    return
+                done, running = loop.run_until_complete(
+                    asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                )
+                for task in done:
+                    yield self._scrubbed(task.result())
+        finally:  # a consumer that stops early cancels what is still in flight
+            loop.run_until_complete(_close(running, client))
+            loop.close()
 
-    async def _request(
-        self, client: httpx.AsyncClient, semaphore: asyncio.Semaphore, request: LLMRequest
-    ) -> LLMResult:
+    async def _request(self, client: httpx.AsyncClient, request: LLMRequest) -> LLMResult:
         try:
             payload = self._payload(request)
         except ValidationError as exc:
             return LLMResult.failure(request.key, ErrorType.INVALID_REQUEST.value, describe(exc))
         config = self._config
-        started: float | None = None  # the wait budget starts with the first attempt, not in the queue
+        started = time.monotonic()
         for attempt in range(config.max_retries + 1):
-            async with semaphore:
-                started = time.monotonic() if started is None else started
-                remaining = started + config.max_total_wait_s - time.monotonic()
-                result, retry_after = await self._attempt(client, payload, request.key, remaining)
+            remaining = started + config.max_total_wait_s - time.monotonic()
+            result, retry_after = await self._attempt(client, payload, request.key, remaining)
             elapsed = time.monotonic() - started
             if result.error_type not in RETRYABLE:
                 return replace(result, latency_s=elapsed)
@@ -158,6 +187,8 @@ class OpenAIBackend:
             payload["seed"] = sampling.seed
         if request.tools:
             payload["tools"] = request.tools
+        if request.ignore_eos:
+            payload["ignore_eos"] = True  # vLLM's extension of the chat-completions API
         if config.chat_template_kwargs:
             payload["chat_template_kwargs"] = config.chat_template_kwargs
         constraint = request.constraint
@@ -173,6 +204,33 @@ class OpenAIBackend:
         if not self._api_key or not result.error_message or self._api_key not in result.error_message:
             return result
         return replace(result, error_message=result.error_message.replace(self._api_key, "[redacted]"))
+
+
+async def _close(running: set[asyncio.Task[LLMResult]], client: httpx.AsyncClient) -> None:
+    for task in running:
+        task.cancel()
+    await asyncio.gather(*running, return_exceptions=True)
+    await client.aclose()
+
+
+class _InFlightMeter:
+    """Adds the time integral of requests in flight (request-seconds) to a FeedStats as it accrues."""
+
+    def __init__(self, stats: FeedStats | None) -> None:
+        self._stats = stats
+        self._level = 0
+        self._since = time.perf_counter()
+
+    def track(self, task: asyncio.Task[LLMResult]) -> asyncio.Task[LLMResult]:
+        self._change(+1)
+        task.add_done_callback(lambda _: self._change(-1))
+        return task
+
+    def _change(self, delta: int) -> None:
+        now = time.perf_counter()
+        if self._stats is not None:
+            self._stats.inflight_seconds += self._level * (now - self._since)
+        self._level, self._since = self._level + delta, now
 
 
 async def _read_prefix(response: httpx.Response, limit: int) -> bytes:

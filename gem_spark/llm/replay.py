@@ -7,11 +7,16 @@ earlier one, so re-recording appends. The registry caches the backend, so each p
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gem_spark.config import ReplayModelConfig
 from gem_spark.llm.errors import BackendConfigError, ErrorType
 from gem_spark.llm.protocol import LLMRequest, LLMResult
+
+if TYPE_CHECKING:
+    from gem_spark.llm.feed_stats import FeedStats
 
 
 def load_responses(path: Path) -> dict[tuple[str, str], str]:
@@ -44,6 +49,16 @@ class ReplayBackend:
 
     def generate(self, requests: list[LLMRequest]) -> list[LLMResult]:
         return [self._answer(request) for request in requests]
+
+    def stream(
+        self,
+        requests: Iterable[LLMRequest | LLMResult],
+        in_flight: int | None = None,
+        stats: FeedStats | None = None,
+    ) -> Iterator[LLMResult]:
+        """One lookup per request, as it is pulled: nothing is ever in flight."""
+        for item in requests:
+            yield item if isinstance(item, LLMResult) else self._answer(item)
 
     def _answer(self, request: LLMRequest) -> LLMResult:
         text = self._responses.get((request.stage, request.key))

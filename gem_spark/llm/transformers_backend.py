@@ -11,16 +11,20 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from gem_spark.config import SamplingConfig, TransformersModelConfig
 from gem_spark.llm.chat import RENDER_ERRORS, prompt_token_ids
 from gem_spark.llm.errors import ErrorType, describe
-from gem_spark.llm.protocol import LLMRequest, LLMResult
+from gem_spark.llm.protocol import LLMRequest, LLMResult, stream_in_batches
 from gem_spark.llm.sampling import effective_sampling, prompt_budget, prompt_too_long
+
+if TYPE_CHECKING:
+    from gem_spark.llm.feed_stats import FeedStats
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,16 @@ class TransformersBackend:
                 for prepared, result in zip(batch, self._run(batch, settings[group]), strict=True):
                     results[prepared.index] = result
         return [results[index] for index in range(len(requests))]
+
+    def stream(
+        self,
+        requests: Iterable[LLMRequest | LLMResult],
+        in_flight: int | None = None,
+        stats: FeedStats | None = None,
+    ) -> Iterator[LLMResult]:
+        """`generate` over consecutive batches (`in_flight` requests, default `batch_size`): a
+        `generate` call on one model cannot take new requests while it runs."""
+        return stream_in_batches(self.generate, requests, in_flight or self._config.batch_size)
 
     def _prepare(self, index: int, request: LLMRequest) -> tuple[SamplingConfig, _Prepared] | LLMResult:
         try:

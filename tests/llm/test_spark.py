@@ -15,9 +15,10 @@ from chispa import assert_df_equality
 from pyspark.sql import SparkSession
 
 from gem_spark.config import ReplayModelConfig, RunnerConfig, SamplingConfig, VllmModelConfig
+from gem_spark.llm import registry
 from gem_spark.llm.errors import ErrorType
 from gem_spark.llm.protocol import LLMRequest, LLMResult
-from gem_spark.llm.spark import LLM_STRUCT, answer_rows, gpu_profile, run_llm, with_llm_column
+from gem_spark.llm.spark import LLM_STRUCT, answer_partition, gpu_profile, run_llm, with_llm_column
 
 pytestmark = pytest.mark.spark
 
@@ -103,23 +104,40 @@ def test_gpu_stages_carry_a_resource_profile(spark: SparkSession) -> None:
 
 
 class BrokenBackendFake:
-    """A backend with a bug (raises instead of returning error results); no real backend does this."""
+    """A backend with a bug: raises mid-feed (after two answers) instead of returning error results; no
+    real backend does this."""
 
     model_name = "broken"
 
     def generate(self, requests: list[LLMRequest]) -> list[LLMResult]:
-        msg = "engine died"
-        raise RuntimeError(msg)
+        raise NotImplementedError
+
+    def stream(self, requests, in_flight=None, stats=None):  # noqa: ANN001, ANN201 - the Backend protocol
+        for answered, item in enumerate(requests):
+            if answered == 2:
+                msg = "engine died"
+                raise RuntimeError(msg)
+            yield item if isinstance(item, LLMResult) else LLMResult(key=item.key, text="fine")
 
 
-def test_a_raising_backend_turns_its_batch_into_error_rows() -> None:
-    rows = [{"segment_id": "a", "text": "x", "n": 1}, {"segment_id": "b", "text": "y", "n": UNBUILDABLE}]
-    results = answer_rows(BrokenBackendFake(), rows, request_builder("select"))
-    assert [r.error_type for r in results] == [
-        ErrorType.BACKEND_ERROR.value,
-        ErrorType.REQUEST_BUILD_FAILED.value,
-    ]
-    assert results[0].error_message == "RuntimeError: engine died"
+def test_a_backend_that_raises_mid_feed_turns_the_rest_into_error_rows(
+    replay_model: ReplayModelConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(registry._BACKENDS, replay_model.model_dump_json(), BrokenBackendFake())
+    ns = [1, 2, 3, UNBUILDABLE, 4, 5]
+    batch = pa.RecordBatch.from_pydict(
+        {"segment_id": [segment_id(n) for n in ns], "text": ["x"] * len(ns), "n": ns}
+    )
+    out = pa.Table.from_batches(
+        list(answer_partition(iter([batch]), replay_model, 4, request_builder("select")))
+    ).to_pylist()
+    by_n = {row["n"]: row["llm"] for row in out}
+    assert sorted(by_n) == sorted(ns)  # every row leaves once, none is lost
+    assert [by_n[n]["raw_output"] for n in (1, 2)] == ["fine", "fine"]
+    assert by_n[UNBUILDABLE]["error_type"] == ErrorType.REQUEST_BUILD_FAILED.value
+    for n in (3, 4, 5):
+        assert by_n[n]["error_type"] == ErrorType.BACKEND_ERROR.value
+        assert by_n[n]["error_message"] == "RuntimeError: engine died"
 
 
 def test_llm_column_matches_the_spark_struct() -> None:
