@@ -8,44 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from examples.assemble_responses import CORPUS
-from gem_spark.config import GemConfig, load_config
+from gem_spark.config import GemConfig
 from gem_spark.export import run_export
 from gem_spark.export.chat_template import chat_template_problems, load_chat_template
 from gem_spark.export.sharegpt import sharegpt_to_openai
 from gem_spark.parse import parse_toolset_trajectory
-from gem_spark.pipeline import run_pipeline
 from gem_spark.report import build_report
-from gem_spark.stages.common import StageContext
-from gem_spark.stages.decontam import mark_contaminated
-from gem_spark.stages.dedup import mark_near_duplicates
-from gem_spark.stages.ingest import run_ingest
 from gem_spark.tables import open_store
 from gem_spark.tables.latest import latest_rows
 from tests.export.test_formats import llamafactory_align
 from tests.report.chromium import dump_dom
 
-REPO = Path(__file__).resolve().parent.parent.parent
-SNAPSHOT = "demo"
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo(spark, shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> GemConfig:
-    root = tmp_path_factory.mktemp("demo")
-    config = load_config(REPO / "conf" / "local.yaml", [
-        f"tables.root={root / 'lakehouse'}", f"export.chat_template={shared_data / 'chat_templates' / 'qwen3.jinja'}",
-    ])  # fmt: skip
-    run_ingest(config, [str(CORPUS)], SNAPSHOT, spark=spark)
-    for mode in ("teacher", "synthesizer"):
-        run_pipeline(config, mode, snapshot=SNAPSHOT, spark=spark)
-    ctx = StageContext(
-        config=config, spark=spark, store=open_store(config.tables, spark), run_id="demo-marks"
-    )
-    mark_near_duplicates(ctx)
-    mark_contaminated(ctx)
-    return config
+def demo(demo_lake: GemConfig) -> GemConfig:
+    return demo_lake
 
 
 def _ok_accepted(config: GemConfig, spark) -> dict[str, str]:
