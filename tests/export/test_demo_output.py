@@ -11,12 +11,12 @@ import pytest
 from gem_spark.config import GemConfig
 from gem_spark.export import run_export
 from gem_spark.export.chat_template import chat_template_problems, load_chat_template
-from gem_spark.export.sharegpt import sharegpt_to_openai
+from gem_spark.export.sharegpt import TEXT_BESIDE_CALL, sharegpt_to_openai
 from gem_spark.parse import parse_toolset_trajectory
 from gem_spark.report import build_report
 from gem_spark.tables import open_store
 from gem_spark.tables.latest import latest_rows
-from tests.export.test_formats import llamafactory_align
+from tests.export.test_formats import llamafactory_align, llamafactory_function
 from tests.report.chromium import dump_dom
 
 
@@ -48,6 +48,24 @@ def test_every_demo_conversation_exports_and_renders_through_qwen3(demo: GemConf
             assert chat_template_problems(qwen3, conversation) == []
             if fmt == "sharegpt":
                 llamafactory_align(record, manifest.dataset_info["gem_sharegpt"])
+
+
+def _records(folder: Path) -> list[dict]:
+    return [json.loads(line) for part in sorted((folder / "data").glob("*.jsonl")) for line in part.read_text().splitlines()]
+
+
+def test_demo_sharegpt_keeps_every_character_written_beside_calls(demo: GemConfig, spark, tmp_path: Path) -> None:
+    """What LLaMA-Factory >= 0.9.4 renders before the calls is exactly the assistant's text in the openai export."""
+    run_export(demo, "openai", str(tmp_path / "openai"), spark=spark)
+    manifest = run_export(demo, "sharegpt", str(tmp_path / "sharegpt"), spark=spark)
+    beside = [[m["content"] for m in r["messages"] if m.get("tool_calls") and m["content"].strip()]
+              for r in _records(tmp_path / "openai")]  # fmt: skip
+    kept = [[text.removesuffix("\n") for text, _ in map(llamafactory_function, (t["value"] for t in r["conversations"]
+             if t["from"] == "function_call")) if text] for r in _records(tmp_path / "sharegpt")]  # fmt: skip
+    assert kept == beside
+    assert manifest.notes[TEXT_BESIDE_CALL] == sum(1 for texts in beside if texts) > 0
+    print(f"text beside calls: {sum(map(len, beside))} turns, {sum(len(t) for x in beside for t in x)} characters, "
+          f"{manifest.notes[TEXT_BESIDE_CALL]} of {manifest.n_exported} conversations")
 
 
 def test_demo_synthesizer_pairs_parse_with_the_synthesize_parser(
