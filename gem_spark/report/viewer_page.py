@@ -115,6 +115,10 @@ _SCRIPT = r"""
     columns.appendChild(right);
     body.appendChild(columns);
     if (t) {
+      left.appendChild(el('h3', '', 'Conversation'));
+      var conv = el('div', 'conversation');
+      t.messages.forEach(function (m) { conv.appendChild(message(m)); });
+      left.appendChild(conv);
       left.appendChild(el('h3', '', 'Tools (' + t.tools.length + ')'));
       t.tools.forEach(function (tool) {
         var d = el('details', 'tool');
@@ -122,10 +126,6 @@ _SCRIPT = r"""
         d.appendChild(el('pre', '', pretty(tool['function'].parameters)));
         left.appendChild(d);
       });
-      left.appendChild(el('h3', '', 'Conversation'));
-      var conv = el('div', 'conversation');
-      t.messages.forEach(function (m) { conv.appendChild(message(m)); });
-      left.appendChild(conv);
     }
     right.appendChild(el('h3', '', 'Source segment' + (sample.segment_truncated ? ' (cut)' : '')));
     if (sample.url) right.appendChild(el('div', 'url', sample.url));
