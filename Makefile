@@ -50,10 +50,14 @@ LLAMAFACTORY_VERSION ?= 0.9.5
 llamafactory-check: demo
 	test -x $(LF_VENV)/bin/python || $(PYTHON) -m venv $(LF_VENV)
 	$(LF_VENV)/bin/pip install -q "torch==2.13.0" || $(LF_VENV)/bin/pip install -q "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
-	$(LF_VENV)/bin/pip install -q "llamafactory==$(LLAMAFACTORY_VERSION)"
+	# torch stays the CPU build (newer torchvision/torchaudio would pull CUDA torch); their CUDA-linked builds
+	# fail to load beside it and the text pipeline needs neither (the check script says how it copes).
+	$(LF_VENV)/bin/pip install -q "llamafactory==$(LLAMAFACTORY_VERSION)" "torch==2.13.0" "torchvision<0.29" "torchaudio<2.14"
+	$(LF_VENV)/bin/pip uninstall -y -q torchvision torchaudio
 	$(PY) -c "from pathlib import Path; from tests.support.tiny_model import build_tiny_model; build_tiny_model(Path('.llamafactory-check/tokenizer'))"
-	$(LF_VENV)/bin/python deploy/sft/check_llamafactory.py --tokenizer .llamafactory-check/tokenizer \
-	  exports/sharegpt:gem_sharegpt exports/synthesizer:gem_synthesizer
+	HF_DATASETS_OFFLINE=1 $(LF_VENV)/bin/python deploy/sft/check_llamafactory.py --tokenizer .llamafactory-check/tokenizer \
+	  exports/sharegpt:gem_sharegpt exports/synthesizer:gem_synthesizer > .llamafactory-check/out.txt; \
+	  status=$$?; grep '^llamafactory-check: ' .llamafactory-check/out.txt; exit $$status
 
 bench: venv
 	$(PY) -m bench.run_all

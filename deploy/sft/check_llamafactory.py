@@ -11,24 +11,41 @@ enable_thinking as in deploy/sft) with a given tokenizer, then checks every conv
   `<tool_call>` per call, with the call's name;
 - no empty `<think></think>` block is trained.
 
-Prints one JSON line of counts and exits 1 on the first export that fails a check.
+Prints one line `llamafactory-check: {json}` of counts per export; exits 1 if any export fails a check.
 Usage: check_llamafactory.py --tokenizer DIR EXPORT_DIR:DATASET [EXPORT_DIR:DATASET ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.machinery
 import json
 import os
 import re
 import sys
 import tempfile
+import types
 from pathlib import Path
 from typing import Any
 
-from llamafactory.data import get_dataset, get_template_and_fix_tokenizer
-from llamafactory.hparams import get_train_args
-from llamafactory.model import load_tokenizer
+
+def _audio_stand_in() -> None:
+    """A FAKE `torchaudio` module when the real one cannot load: LLaMA-Factory imports it at the top of its
+    multimodal plugin but calls it only for audio inputs, which these exports never have. PyPI carries no
+    torchaudio build for the CPU torch this venv uses (its CUDA builds fail to load); nothing else is faked."""
+    try:
+        import torchaudio  # noqa: F401
+    except (ImportError, OSError):
+        fake = types.ModuleType("torchaudio")
+        fake.__spec__ = importlib.machinery.ModuleSpec("torchaudio", None)  # find_spec() callers expect one
+        sys.modules["torchaudio"] = fake
+
+
+_audio_stand_in()
+
+from llamafactory.data import get_dataset, get_template_and_fix_tokenizer  # noqa: E402
+from llamafactory.hparams import get_train_args  # noqa: E402
+from llamafactory.model import load_tokenizer  # noqa: E402
 
 IGNORE_INDEX = -100
 TOOL_CALL = re.compile(r"<tool_call>(.*?)</tool_call>", re.DOTALL)
@@ -135,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     for item in args.exports:
         folder, dataset = item.rsplit(":", 1)
         result = check_export(Path(folder), dataset, args.tokenizer, args.enable_thinking)
-        print(json.dumps(result, ensure_ascii=False))
+        # LLaMA-Factory prints a sample example to stdout; the results are the lines with this prefix.
+        print(f"llamafactory-check: {json.dumps(result, ensure_ascii=False)}", flush=True)
         failed |= result["n_problems"] > 0
     return 1 if failed else 0
 
