@@ -3,7 +3,7 @@ deterministic sample of each (path, outcome) group with its rows, source segment
 
 A trajectory's path is `synthesizer` when the synthesize stage wrote it, else `teacher`; its outcome is the
 reason of the first stage on its chain whose row is not ok (`error: <reason>` for errors, the mark for
-near duplicates and contaminated rows), `pending` when a later stage has no row yet, else `accepted`.
+near duplicates and contaminated rows), else `accepted` when its `accepted` row is ok, else `pending`.
 Rows come through the report's reader (`latest_table`), so the viewer shows what the report counts.
 Sampling happens in Spark (hash of seed and key, per group), so only the sample reaches the driver.
 """
@@ -69,17 +69,12 @@ def _row_outcome(stage: str) -> Column:
 
 
 def _chain_outcome(chain: tuple[str, ...], present: set[str]) -> Column:
-    """First non-ok row along the chain; `pending` where a stage has no row; else accepted."""
-    outcome: Column = F.lit(ACCEPTED_OUTCOME)
-    for stage in reversed(chain):
-        if stage not in present:
-            outcome = F.lit(PENDING)
-            continue
-        outcome = (
-            F.when(F.col(stage).isNull(), F.lit(PENDING))
-            .when(F.col(f"{stage}.status") != OK, _row_outcome(stage))
-            .otherwise(outcome)
-        )
+    """The first row along the chain that is not ok; else accepted (an ok `accepted` row) or pending."""
+    accepted = F.col("accepted.status") == OK if "accepted" in present else F.lit(False)
+    outcome: Column = F.when(accepted, F.lit(ACCEPTED_OUTCOME)).otherwise(F.lit(PENDING))
+    for stage in reversed([stage for stage in chain if stage in present]):
+        failed = F.col(stage).isNotNull() & (F.col(f"{stage}.status") != OK)
+        outcome = F.when(failed, _row_outcome(stage)).otherwise(outcome)
     return outcome
 
 
