@@ -32,7 +32,7 @@ from gem_spark.export.convert import FORMATS, PARQUET, SYNTHESIZER, ConvertSetti
 from gem_spark.export.manifest import DATASET_INFO, MANIFEST, SKIPPED, ExportManifest
 from gem_spark.export.shards import DATA_DIR, ExportFolder, ShardFile
 from gem_spark.prompts import PROMPTS_DIR_ENV
-from gem_spark.report.metrics import collect
+from gem_spark.report.metrics import collect_funnel
 from gem_spark.session import get_spark
 from gem_spark.stages.common import OK
 from gem_spark.tables import open_store
@@ -218,7 +218,7 @@ def run_export(
         folder.write_json(DATASET_INFO, manifest.dataset_info)
     folder.write_json(MANIFEST, manifest.to_dict())
     if card:
-        inputs = CardInputs(config, manifest, collect(store, config), written.schema)
+        inputs = CardInputs(config, manifest, collect_funnel(store), written.schema)
         folder.write_lines(CARD, [render_card(inputs)])
     for df in [*written.cached, *cached]:
         df.unpersist()

@@ -196,6 +196,11 @@ def _runs(store: TableStore) -> list[dict[str, Any]]:
     return runs
 
 
+def collect_funnel(store: TableStore) -> ReportData:
+    """Only the funnel and the complexity figures (what a dataset card shows), without the report's other reads."""
+    return ReportData(funnel=_funnel(store), complexity=_complexity(store))
+
+
 def collect(store: TableStore, config: GemConfig) -> ReportData:
     rubrics, rules = _judge(store)
     return ReportData(

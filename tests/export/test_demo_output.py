@@ -39,7 +39,7 @@ def test_every_demo_conversation_exports_and_renders_through_qwen3(demo: GemConf
     assert ok, "the demo accepts trajectories"
     qwen3 = load_chat_template(shared_data / "chat_templates" / "qwen3.jinja")
     for fmt in ("openai", "sharegpt"):
-        manifest = run_export(demo, fmt, str(tmp_path / fmt), spark=spark)
+        manifest = run_export(demo, fmt, str(tmp_path / fmt), spark=spark, card=False)
         assert (manifest.n_exported, manifest.skipped) == (len(ok), {})
         records = [json.loads(line) for part in sorted((tmp_path / fmt / "data").glob("*.jsonl"))
                    for line in part.read_text().splitlines()]  # fmt: skip
@@ -56,8 +56,8 @@ def _records(folder: Path) -> list[dict]:
 
 def test_demo_sharegpt_keeps_every_character_written_beside_calls(demo: GemConfig, spark, tmp_path: Path) -> None:
     """What LLaMA-Factory >= 0.9.4 renders before the calls is exactly the assistant's text in the openai export."""
-    run_export(demo, "openai", str(tmp_path / "openai"), spark=spark)
-    manifest = run_export(demo, "sharegpt", str(tmp_path / "sharegpt"), spark=spark)
+    run_export(demo, "openai", str(tmp_path / "openai"), spark=spark, card=False)
+    manifest = run_export(demo, "sharegpt", str(tmp_path / "sharegpt"), spark=spark, card=False)
     beside = [[m["content"] for m in r["messages"] if m.get("tool_calls") and m["content"].strip()]
               for r in _records(tmp_path / "openai")]  # fmt: skip
     kept = [[text.removesuffix("\n") for text, _ in map(llamafactory_function, (t["value"] for t in r["conversations"]
@@ -72,7 +72,7 @@ def test_demo_synthesizer_pairs_parse_with_the_synthesize_parser(
     demo: GemConfig, spark, tmp_path: Path
 ) -> None:
     teacher = [key for key, source in _ok_accepted(demo, spark).items() if source == "refine"]
-    manifest = run_export(demo, "synthesizer", str(tmp_path / "synth"), spark=spark)
+    manifest = run_export(demo, "synthesizer", str(tmp_path / "synth"), spark=spark, card=False)
     assert (manifest.n_exported, manifest.skipped) == (len(teacher), {})
     for part in sorted((tmp_path / "synth" / "data").glob("*.jsonl")):
         for line in part.read_text().splitlines():
