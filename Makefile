@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export VLLM_ENABLE_V1_MULTIPROCESSING := 0
 
-.PHONY: demo test bench java venv chromium clean
+.PHONY: demo test bench java venv chromium clean llamafactory-check
 
 java:
 	@command -v java >/dev/null 2>&1 && java -version 2>&1 | head -1 | grep -Eq '"(1[7-9]|[2-9][0-9])' || \
@@ -41,8 +41,26 @@ chromium:
 test: venv chromium
 	$(PY) -m pytest -q
 
+# LLaMA-Factory itself reads the demo's sharegpt and synthesizer exports (its own data pipeline, qwen3
+# template, the recipes' enable_thinking) and every conversation is checked: rows = examples, assistant
+# text and calls trained, tool results masked. Its own venv: it pins older transformers and datasets than
+# the test stack. Needs PyPI; not part of `make test`.
+LF_VENV := .venv-llamafactory
+LLAMAFACTORY_VERSION ?= 0.9.5
+llamafactory-check: demo
+	test -x $(LF_VENV)/bin/python || $(PYTHON) -m venv $(LF_VENV)
+	$(LF_VENV)/bin/pip install -q "torch==2.13.0" || $(LF_VENV)/bin/pip install -q "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
+	# torch stays the CPU build (newer torchvision/torchaudio would pull CUDA torch); their CUDA-linked builds
+	# fail to load beside it and the text pipeline needs neither (the check script says how it copes).
+	$(LF_VENV)/bin/pip install -q "llamafactory==$(LLAMAFACTORY_VERSION)" "torch==2.13.0" "torchvision<0.29" "torchaudio<2.14"
+	$(LF_VENV)/bin/pip uninstall -y -q torchvision torchaudio
+	$(PY) -c "from pathlib import Path; from tests.support.tiny_model import build_tiny_model; build_tiny_model(Path('.llamafactory-check/tokenizer'))"
+	HF_DATASETS_OFFLINE=1 $(LF_VENV)/bin/python deploy/sft/check_llamafactory.py --tokenizer .llamafactory-check/tokenizer \
+	  exports/sharegpt:gem_sharegpt exports/synthesizer:gem_synthesizer > .llamafactory-check/out.txt; \
+	  status=$$?; grep '^llamafactory-check: ' .llamafactory-check/out.txt; exit $$status
+
 bench: venv
 	$(PY) -m bench.run_all
 
 clean:
-	rm -rf $(VENV) lakehouse report exports
+	rm -rf $(VENV) $(LF_VENV) .llamafactory-check lakehouse report exports

@@ -98,12 +98,14 @@ def _run(args: argparse.Namespace, config: GemConfig) -> object:
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=EXPORT_FORMATS, required=True, help="SFT data format")
     parser.add_argument("--out", required=True, help="output folder (local path or URI)")
+    parser.add_argument("--card", action=argparse.BooleanOptionalAction, default=True,
+                        help="write README.md, the Hugging Face dataset card (default: on)")  # fmt: skip
 
 
 def _export(args: argparse.Namespace, config: GemConfig) -> object:
     from gem_spark.export import run_export
 
-    manifest = run_export(config, args.format, args.out)
+    manifest = run_export(config, args.format, args.out, card=args.card)
     print(f"export {manifest.format}: {manifest.n_exported} rows in {len(manifest.files)} files, "
           f"{manifest.n_skipped} skipped -> {args.out}")  # fmt: skip
     return manifest

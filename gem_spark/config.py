@@ -212,6 +212,17 @@ class DecontamConfig(StrictModel):
     benchmarks: list[BenchmarkFile] = Field(default_factory=list)
 
 
+class DatasetCardConfig(StrictModel):
+    """Fields of the Hugging Face dataset card (README.md) every export folder gets."""
+
+    # A Hub license id (apache-2.0, cc-by-4.0, odc-by, ...); "other" until the corpus' terms are settled.
+    license: str = "other"
+    language: list[str] = Field(default_factory=lambda: ["en"])
+    # Hub ids or URLs of the corpora the segments came from (e.g. openbmb/Ultra-FineWeb).
+    source_datasets: list[str] = Field(default_factory=list)
+    pretty_name: str = "GEM tool-use trajectories"
+
+
 class ExportConfig(StrictModel):
     shard_rows: int = Field(default=10_000, ge=1)
     # Where `make demo` writes its exports (one folder per format).
@@ -220,10 +231,22 @@ class ExportConfig(StrictModel):
     synthesizer_sources: list[str] = Field(default_factory=lambda: ["refine"])
     # A chat template (e.g. Qwen3's .jinja); when set, conversations it does not render faithfully are skipped.
     chat_template: str | None = None
+    card: DatasetCardConfig = Field(default_factory=DatasetCardConfig)
+
+
+class ViewerConfig(StrictModel):
+    """The report's trajectory viewer: which rows it samples (deterministic for a seed)."""
+
+    # Trajectories shown per (path, outcome) group: accepted, and each rejection reason.
+    samples_per_group: int = Field(default=5, ge=0)
+    seed: int = 0
+    # Source segments longer than this are cut in the page (the tables keep them whole).
+    segment_chars: int = Field(default=6000, ge=100)
 
 
 class ReportConfig(StrictModel):
     out: str = "./report"
+    viewer: ViewerConfig = Field(default_factory=ViewerConfig)
 
 
 Severity = Literal["reject", "warn", "off"]

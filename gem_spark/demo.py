@@ -1,7 +1,8 @@
 """`gem-spark demo` / `make demo`: the whole job on the bundled example corpus with the embedded default.
 
 Ingest `examples/corpus`, then both GEM paths (teacher and synthesizer) over the recorded responses in
-`examples/responses.jsonl`; print every table, export the accepted trajectories and write the report.
+`examples/responses.jsonl`; print every table, export the accepted trajectories (with dataset cards) and write the report; the last
+line names the trajectory viewer.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from gem_spark.config import GemConfig
 from gem_spark.export import run_export
 from gem_spark.pipeline import TABLES, run_pipeline
 from gem_spark.report import build_report
+from gem_spark.report.viewer_page import VIEWER
 from gem_spark.session import get_spark
 from gem_spark.stages.ingest import run_ingest
 from gem_spark.tables import open_store
@@ -35,4 +37,6 @@ def run_demo(config: GemConfig) -> None:
     for fmt in ("openai", "sharegpt", "synthesizer"):
         manifest = run_export(config, fmt, str(Path(config.export.out) / fmt), spark=spark)
         print(f"export {fmt}: {manifest.n_exported} trajectories in {Path(config.export.out, fmt).resolve()}")
-    print(f"report: {build_report(config, config.report.out, spark=spark)}")
+    index = build_report(config, config.report.out, spark=spark)
+    print(f"report: {index}")
+    print(f"trajectory viewer: {index.parent / VIEWER}")

@@ -48,3 +48,11 @@ def spark() -> Iterator:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_lake(spark, shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The demo's tables (both paths, marks), built once; tests that change tables copy them first."""
+    from tests.support.demo_lake import build_demo_lake
+
+    return build_demo_lake(spark, tmp_path_factory.mktemp("demo"), shared_data)

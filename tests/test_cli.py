@@ -81,7 +81,10 @@ def test_demo_ingests_the_example_corpus_and_tables_lists_it(
 ) -> None:
     root = tmp_path / "lake"
     assert main(["demo", "--config", CONFIG_FILE, "--set", f"tables.root={root}"]) == EXIT_OK
-    assert "ingest: 30 documents in: 30 segmented, 0 quarantined" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "ingest: 30 documents in: 30 segmented, 0 quarantined" in out
+    label, viewer = out.strip().splitlines()[-1].split(": ", 1)
+    assert label == "trajectory viewer" and Path(viewer).name == "viewer.html" and Path(viewer).is_file()
     for name in ("segments", "prefilter", "runs"):
         assert DeltaTable(str(root / name)).version() >= 1
     assert main(["tables", "--config", CONFIG_FILE, "--set", f"tables.root={root}"]) == EXIT_OK

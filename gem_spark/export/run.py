@@ -6,6 +6,7 @@ Layout of the output folder:
     manifest.json             counts, fingerprints, snapshots, runs, config fingerprint, files with SHA-256
     skipped.jsonl             {"trajectory_id", "reason"} of every ok row this format cannot hold
     dataset_info.json         sharegpt / synthesizer: the entry LLaMA-Factory reads `data/` with
+    README.md                 the Hugging Face dataset card (`card=True`, the default; see export/card.py)
 """
 
 from __future__ import annotations
@@ -19,16 +20,19 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import to_arrow_schema
 from pyspark.sql.types import ArrayType, StringType, StructField, StructType, TimestampType
 
 from gem_spark.export import sharegpt, synthesizer
+from gem_spark.export.card import CARD, CardInputs, render_card
 from gem_spark.export.chat_template import load_chat_template
 from gem_spark.export.convert import FORMATS, PARQUET, SYNTHESIZER, ConvertSettings, convert
 from gem_spark.export.manifest import DATASET_INFO, MANIFEST, SKIPPED, ExportManifest
 from gem_spark.export.shards import DATA_DIR, ExportFolder, ShardFile
 from gem_spark.prompts import PROMPTS_DIR_ENV
+from gem_spark.report.metrics import collect_funnel
 from gem_spark.session import get_spark
 from gem_spark.stages.common import OK
 from gem_spark.tables import open_store
@@ -115,6 +119,8 @@ class Written:
     notes: dict[str, int] = field(default_factory=dict)
     # DataFrames cached for this export, released once the manifest is counted.
     cached: list[DataFrame] = field(default_factory=list)
+    # Arrow schema of parquet shards (the dataset card's features).
+    schema: pa.Schema | None = None
 
 
 def _write_records(
@@ -152,7 +158,7 @@ def _write_parquet(folder: ExportFolder, rows: DataFrame, shard_rows: int) -> Wr
     timestamps = [f.name for f in table_rows.schema.fields if isinstance(f.dataType, TimestampType)]
     stream = (_utc_row(row, timestamps) for row in table_rows.orderBy(KEY).toLocalIterator())
     folder.write_lines(SKIPPED, [])
-    return Written(files=folder.parquet_shards(stream, schema, shard_rows), rows=rows)
+    return Written(files=folder.parquet_shards(stream, schema, shard_rows), rows=rows, schema=schema)
 
 
 def _manifest(
@@ -177,8 +183,11 @@ def _manifest(
     )
 
 
-def run_export(config: GemConfig, fmt: str, out: str, spark: SparkSession | None = None) -> ExportManifest:
-    """Write the export of format `fmt` (openai | sharegpt | synthesizer | parquet) into folder `out`."""
+def run_export(
+    config: GemConfig, fmt: str, out: str, spark: SparkSession | None = None, card: bool = True
+) -> ExportManifest:
+    """Write the export of format `fmt` (openai | sharegpt | synthesizer | parquet) into folder `out`, with
+    its dataset card (README.md) unless `card` is False."""
     if fmt not in FORMATS:
         msg = f"unknown export format {fmt!r}; expected one of {list(FORMATS)}"
         raise ExportError(msg)
@@ -208,6 +217,9 @@ def run_export(config: GemConfig, fmt: str, out: str, spark: SparkSession | None
     if manifest.dataset_info is not None:
         folder.write_json(DATASET_INFO, manifest.dataset_info)
     folder.write_json(MANIFEST, manifest.to_dict())
+    if card:
+        inputs = CardInputs(config, manifest, collect_funnel(store), written.schema)
+        folder.write_lines(CARD, [render_card(inputs)])
     for df in [*written.cached, *cached]:
         df.unpersist()
     log.info("export %s -> %s: %d rows in %d files, %d skipped", fmt, out, manifest.n_exported,

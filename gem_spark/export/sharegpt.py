@@ -4,13 +4,16 @@ observation turns, `system`, `tools` as a JSON string).
 LLaMA-Factory's converter accepts a conversation only when human/observation turns sit at even positions
 and gpt/function_call turns at odd ones, with an even number of turns; several calls of one assistant
 turn are one function_call turn holding a JSON list, and their results one observation turn joined the
-way the Qwen3 template joins `<tool_response>` blocks. Text an assistant writes beside a call has no
-place in a function_call turn, so it is dropped and counted (note `assistant_text_beside_call`).
+way the Qwen3 template joins `<tool_response>` blocks. Text an assistant writes beside its calls is kept
+in the function_call value as `text` + `<tool_call>…</tool_call>` (the calls' JSON between the tags): since
+LLaMA-Factory 0.9.4 its FunctionFormatter reads that form (`tool_call_words`) and renders the text before
+the calls, as Qwen3's own template does. A turn without text keeps the bare JSON every version reads.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from gem_spark.export.converted import Converted
@@ -19,7 +22,14 @@ from gem_spark.schema import Message, Trajectory
 HUMAN, GPT, FUNCTION, OBSERVATION, SYSTEM = "human", "gpt", "function_call", "observation", "system"
 # Between the results of one observation turn (LLaMA-Factory's Qwen template wraps the whole turn).
 OBSERVATION_SEPARATOR = "\n</tool_response>\n<tool_response>\n"
+# LLaMA-Factory's default `tool_call_words`; the version that first reads them (formatter.py, #9610).
+TOOL_CALL_OPEN, TOOL_CALL_CLOSE = "<tool_call>", "</tool_call>"
+MIN_LLAMAFACTORY = "0.9.4"
+_TOOL_CALL = re.compile(f"{re.escape(TOOL_CALL_OPEN)}(.*?){re.escape(TOOL_CALL_CLOSE)}", re.DOTALL)
+# Counts conversations with text kept beside a call: those need LLaMA-Factory >= MIN_LLAMAFACTORY.
 TEXT_BESIDE_CALL = "assistant_text_beside_call"
+# Text that itself holds a tool-call tag would be read as the call: such a conversation is not written.
+TAG_IN_TEXT = "sharegpt_tool_call_tag_in_text"
 # A final user turn has no answer to learn from; it is dropped so the conversation ends on the assistant.
 TRAILING_USER_TURN = "trailing_user_turn_dropped"
 TURN_ORDER = "sharegpt_turn_order"
@@ -45,13 +55,31 @@ def dataset_info(file_name: str) -> dict[str, Any]:
             "formatting": "sharegpt",
             "columns": {"messages": "conversations", "system": "system", "tools": "tools"},
             "tags": TAGS,
+            # LLaMA-Factory reads only the keys it knows; this one is for the people who open the file.
+            "comment": f"needs LLaMA-Factory >= {MIN_LLAMAFACTORY}: a function_call value may hold the "
+            f"assistant's text followed by {TOOL_CALL_OPEN}{{calls JSON}}{TOOL_CALL_CLOSE}",
         }
     }
 
 
 def _function_call_value(message: Message) -> str:
     calls = [{"name": call.name, "arguments": call.arguments} for call in message.tool_calls]
-    return json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)
+    value = json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)
+    if not message.content.strip():
+        return value
+    # LLaMA-Factory renders the text, then the calls: "text\n<tool_call>\n{…}\n</tool_call>", as Qwen3 does.
+    return f"{message.content}\n{TOOL_CALL_OPEN}\n{value}\n{TOOL_CALL_CLOSE}"
+
+
+def split_function_call(value: str) -> tuple[str, list[dict[str, Any]]]:
+    """A function_call value as (text beside the calls, calls), reading both forms `_function_call_value` writes."""
+    match = _TOOL_CALL.search(value)
+    if match is None:
+        text, payload = "", value
+    else:
+        text, payload = value.replace(match.group(0), "").removesuffix("\n"), match.group(1)
+    loaded = json.loads(payload)
+    return text, loaded if isinstance(loaded, list) else [loaded]
 
 
 def _turns(messages: list[Message]) -> tuple[list[dict[str, str]], set[str]] | str:
@@ -68,6 +96,8 @@ def _turns(messages: list[Message]) -> tuple[list[dict[str, str]], set[str]] | s
         elif message.role == "user":
             turns.append({"from": HUMAN, "value": message.content})
         elif message.tool_calls:
+            if TOOL_CALL_OPEN in message.content or TOOL_CALL_CLOSE in message.content:
+                return TAG_IN_TEXT
             if message.content.strip():
                 notes.add(TEXT_BESIDE_CALL)
             turns.append({"from": FUNCTION, "value": _function_call_value(message)})
@@ -118,11 +148,10 @@ def sharegpt_to_openai(record: dict[str, Any]) -> dict[str, Any]:
         elif kind == GPT:
             messages.append({"role": "assistant", "content": value})
         elif kind == FUNCTION:
-            loaded = json.loads(value)
-            calls = loaded if isinstance(loaded, list) else [loaded]
+            text, calls = split_function_call(value)
             open_ids = [f"call_{n_calls + index}" for index in range(len(calls))]
             n_calls += len(calls)
-            messages.append({"role": "assistant", "content": "", "tool_calls": [
+            messages.append({"role": "assistant", "content": text, "tool_calls": [
                 {"id": call_id, "type": "function",
                  "function": {"name": call["name"], "arguments": json.dumps(call["arguments"], ensure_ascii=False)}}
                 for call_id, call in zip(open_ids, calls)

@@ -1,4 +1,5 @@
-"""`gem-spark report`: index.html + report.md + PNG charts for the current tables."""
+"""`gem-spark report`: index.html + report.md + PNG charts + viewer.html (sampled trajectories) for the
+current tables."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 from gem_spark.report.document import write
 from gem_spark.report.metrics import collect
 from gem_spark.report.sections import SECTIONS
+from gem_spark.report.viewer import write_viewer
 from gem_spark.session import get_spark
 from gem_spark.tables import open_store
 
@@ -30,6 +32,8 @@ def build_report(config: GemConfig, out: str | Path, spark: SparkSession | None 
     folder.mkdir(parents=True, exist_ok=True)
     data = collect(store, config)
     sections = [section(data, folder) for section in SECTIONS]
+    _, samples = write_viewer(store, config.report.viewer, folder)
+    sections.append(samples)
     intro = (
         f"Tables at {config.tables.root if not config.tables.catalog else f'{config.tables.catalog}.{config.tables.database}'}"
         f" ({store.engine_name}); config {config.fingerprint()}; written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC."

@@ -11,6 +11,17 @@ class Percent(float):
     """A share shown as a percentage (0.0833 → 8.3%)."""
 
 
+class Link(str):
+    """A cell shown as a link (`href` relative to the report folder), e.g. a reason to its viewer samples."""
+
+    href: str
+
+    def __new__(cls, text: str, href: str) -> Link:
+        link = super().__new__(cls, text)
+        link.href = href
+        return link
+
+
 Cell = str | int | float | Percent | None
 
 
@@ -42,6 +53,11 @@ def cell(value: Cell) -> str:
     return str(value)
 
 
+def _markdown_cell(value: Cell) -> str:
+    text = cell(value).replace("|", "\\|")
+    return f"[{text}]({value.href})" if isinstance(value, Link) else text
+
+
 def to_markdown(title: str, intro: str, sections: list[Section]) -> str:
     lines = [f"# {title}", "", intro, ""]
     for section in sections:
@@ -53,10 +69,7 @@ def to_markdown(title: str, intro: str, sections: list[Section]) -> str:
                 lines += [f"**{table.caption}**", ""]
             lines.append("| " + " | ".join(table.header) + " |")
             lines.append("|" + "---|" * len(table.header))
-            lines += [
-                "| " + " | ".join(cell(value).replace("|", "\\|") for value in row) + " |"
-                for row in table.rows
-            ]
+            lines += ["| " + " | ".join(_markdown_cell(value) for value in row) + " |" for row in table.rows]
             if not table.rows:
                 lines.append("| " + " | ".join(["(none)"] + [""] * (len(table.header) - 1)) + " |")
             lines.append("")
@@ -94,6 +107,8 @@ window.addEventListener('load', function () {
 
 
 def _html_cell(value: Cell) -> str:
+    if isinstance(value, Link):
+        return f'<td><a href="{html.escape(value.href)}">{html.escape(value)}</a></td>'
     numeric = value is None or isinstance(value, (int, float))
     return (
         f'<td class="n">{html.escape(cell(value))}</td>'

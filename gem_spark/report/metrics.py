@@ -88,6 +88,11 @@ def _latest(store: TableStore, table: str) -> DataFrame | None:
     return latest_rows(store.read(table), [TABLE_KEYS[table]]) if store.exists(table) else None
 
 
+def latest_table(store: TableStore, table: str) -> DataFrame | None:
+    """The rows of `table` the report reads (None before the table exists); the trajectory viewer reads these too."""
+    return _latest(store, table)
+
+
 def _funnel(store: TableStore) -> dict[str, dict[tuple[str, str | None], int]]:
     funnel = {}
     for table in TABLE_KEYS:
@@ -198,6 +203,11 @@ def _runs(store: TableStore) -> list[dict[str, Any]]:
             "stages": len(row["stages"]), "accepted": accepted.get(row["run_id"], 0),
         })  # fmt: skip
     return runs
+
+
+def collect_funnel(store: TableStore) -> ReportData:
+    """Only the funnel and the complexity figures (what a dataset card shows), without the report's other reads."""
+    return ReportData(funnel=_funnel(store), complexity=_complexity(store))
 
 
 def collect(store: TableStore, config: GemConfig) -> ReportData:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from gem_spark.report import paper, plots
-from gem_spark.report.document import Percent, Section, Table
+from gem_spark.report.document import Cell, Link, Percent, Section, Table
 from gem_spark.report.metrics import TABLE_KEYS, ReportData
+from gem_spark.report.viewer_page import viewer_link
 
 STATUSES = ("ok", "rejected", "error")
 
@@ -15,27 +16,35 @@ def _share(count: int, total: int) -> Percent | None:
     return Percent(count / total) if total else None
 
 
-def funnel(data: ReportData, folder: Path) -> Section:
-    rows, series = [], {"ok": [], "rejected": [], "error": [], "other": []}
-    stages = [table for table in TABLE_KEYS if table in data.funnel]
-    for table in stages:
+FUNNEL_HEADER = ["stage", "rows", "ok", "rejected", "error", "marked (dup/contam)", "top reasons"]
+
+
+def funnel_rows(data: ReportData) -> list[list[Cell]]:
+    """One row per written table: rows, then rows by status (ok, rejected, error, other), top reasons."""
+    rows: list[list[Cell]] = []
+    for table in (table for table in TABLE_KEYS if table in data.funnel):
         counts = data.funnel[table]
-        by_status = {s: data.status_total(table, s) for s in STATUSES}
-        other = data.status_total(table) - sum(by_status.values())
+        by_status = [data.status_total(table, s) for s in STATUSES]
+        other = data.status_total(table) - sum(by_status)
         reasons = sorted(((n, f"{s}:{r}") for (s, r), n in counts.items() if r), reverse=True)[:4]
-        rows.append([table, data.status_total(table), *by_status.values(), other,
+        rows.append([table, data.status_total(table), *by_status, other,
                      ", ".join(f"{name} {n}" for n, name in reasons)])  # fmt: skip
-        for status in STATUSES:
-            series[status].append(by_status[status])
-        series["other"].append(other)
-    plots.stacked_bars(folder / "funnel.png", "Rows per stage by status", stages, series)
-    header = ["stage", "rows", "ok", "rejected", "error", "marked (dup/contam)", "top reasons"]
+    return rows
+
+
+def funnel(data: ReportData, folder: Path) -> Section:
+    rows = funnel_rows(data)
+    series = {name: [row[2 + i] for row in rows] for i, name in enumerate((*STATUSES, "other"))}
+    plots.stacked_bars(folder / "funnel.png", "Rows per stage by status", [row[0] for row in rows], series)
     text = "Latest row per key and fingerprint of every stage table; tables not written yet are left out."
-    return Section("Funnel", text, [Table(header, rows)], ["funnel.png"])
+    return Section("Funnel", text, [Table(FUNNEL_HEADER, rows)], ["funnel.png"])
 
 
-def pass_rates(data: ReportData, folder: Path) -> Section:
-    # (chart label, row label, passed, seen, paper): the paper's 14% is a share of all segments.
+PASS_RATE_HEADER = ["step", "passed", "seen", "pass rate", "paper"]
+
+
+def pass_rate_rows(data: ReportData) -> tuple[list[str], list[list[Cell]]]:
+    """(chart labels, table rows): prefilter, select and overall pass rates; the paper's 14% is of all segments."""
     segments = data.status_total("segments")
     selected = data.status_total("select", "ok")
     measured = [
@@ -50,12 +59,16 @@ def pass_rates(data: ReportData, folder: Path) -> Section:
         ("overall", "overall (select of all segments)", selected, segments, Percent(paper.SELECT_PASS_RATE)),
     ]
     rows = [[label, passed, seen, _share(passed, seen), ref] for _, label, passed, seen, ref in measured]
-    shown = [(short, float(row[3])) for (short, *_), row in zip(measured, rows) if row[3] is not None]
+    return [short for short, *_ in measured], rows
+
+
+def pass_rates(data: ReportData, folder: Path) -> Section:
+    names, rows = pass_rate_rows(data)
+    shown = [(short, float(row[3])) for short, row in zip(names, rows) if row[3] is not None]
     plots.bars(folder / "pass_rates.png", "Pass rates", [name for name, _ in shown], [rate for _, rate in shown],
                "share passed", paper.SELECT_PASS_RATE, "paper: ~14% of segments hold workflows")  # fmt: skip
-    header = ["step", "passed", "seen", "pass rate", "paper"]
     text = "The paper finds multi-step workflows in about 14% of sampled Ultra-FineWeb segments (compare 'overall')."
-    return Section("Prefilter and selection pass rates", text, [Table(header, rows)], ["pass_rates.png"])
+    return Section("Prefilter and selection pass rates", text, [Table(PASS_RATE_HEADER, rows)], ["pass_rates.png"])
 
 
 def labels(data: ReportData, folder: Path) -> Section:
@@ -80,31 +93,37 @@ def labels(data: ReportData, folder: Path) -> Section:
     return Section("Domains, platforms and tasks", text, tables, images)
 
 
-def complexity(data: ReportData, folder: Path) -> Section:
+def complexity_table(data: ReportData) -> Table:
+    """Mean and median messages, distinct tools and calls per ok trajectory, beside the paper's rows."""
     metrics = paper.COMPLEXITY_METRICS
     header = ["trajectories", "rows", *(f"mean {m}" for m in metrics), *(f"median {m}" for m in metrics)]
-    rows = [[name, c.rows, *(c.mean[m] for m in metrics), *(c.median[m] for m in metrics)]
-            for name, c in data.complexity.items()]  # fmt: skip
+    rows: list[list[Cell]] = [[name, c.rows, *(c.mean[m] for m in metrics), *(c.median[m] for m in metrics)]
+                              for name, c in data.complexity.items()]  # fmt: skip
     rows.append(
         ["paper: before refinement", None, *(paper.COMPLEXITY_BEFORE[m] for m in metrics), None, None, None]
     )
     rows.append(["paper: after refinement", None, *(paper.COMPLEXITY_AFTER[m] for m in metrics),
                  *(paper.COMPLEXITY_AFTER_MEDIAN[m] for m in metrics)])  # fmt: skip
+    return Table(header, rows)
+
+
+def complexity(data: ReportData, folder: Path) -> Section:
+    metrics = paper.COMPLEXITY_METRICS
     after = data.complexity.get("refine") or data.complexity.get("synthesize")
     plots.compared_bars(folder / "complexity.png", "Mean per trajectory after refinement / synthesis",
                         list(metrics) if after else [], [after.mean[m] for m in metrics] if after else [],
                         [paper.COMPLEXITY_AFTER[m] for m in metrics], "mean per trajectory")  # fmt: skip
     text = ("Messages, distinct tools called and tool calls per trajectory (ok rows), beside the paper's "
             "30.05 → 46.1 messages, 5.01 → 8.6 tools and 7.83 → 16.3 calls (medians after: 41 / 8 / 13).")  # fmt: skip
-    return Section("Trajectory complexity", text, [Table(header, rows)], ["complexity.png"])
+    return Section("Trajectory complexity", text, [complexity_table(data)], ["complexity.png"])
 
 
 def judge(data: ReportData, folder: Path) -> Section:
-    rubric_rows = [[name.upper(), failed, judged, _share(failed, judged)]
-                   for name, (failed, judged) in data.rubric_failures.items()]  # fmt: skip
-    rule_rows = [
-        [reason, n] for reason, n in sorted(data.rule_failures.items(), key=lambda item: (-item[1], item[0]))
-    ]
+    # Each rubric and rule links to the viewer's samples rejected for it.
+    rubric_rows = [[Link(name.upper(), viewer_link(outcome=f"judge_{name}_failed")), failed, judged,
+                    _share(failed, judged)] for name, (failed, judged) in data.rubric_failures.items()]  # fmt: skip
+    rule_rows = [[Link(reason, viewer_link(outcome=reason)), n]
+                 for reason, n in sorted(data.rule_failures.items(), key=lambda item: (-item[1], item[0]))]  # fmt: skip
     shown = [row[0] for row in rubric_rows]
     plots.bars(folder / "judge.png", "Judge rubric failure rates", shown, [float(row[3] or 0.0) for row in rubric_rows],
                "share of judged trajectories failing")  # fmt: skip

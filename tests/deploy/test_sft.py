@@ -33,6 +33,8 @@ def test_recipe_holds_gem_hyperparameters(recipe: str) -> None:
     assert config["cutoff_len"] == 32768
     assert config["bf16"] is True
     assert config["template"] == "qwen3"  # Hermes-style <tool_call> rendering
+    # Without it the qwen3 template trains an empty <think> block before every assistant turn.
+    assert config["enable_thinking"] is False
     assert config["per_device_train_batch_size"] * config["gradient_accumulation_steps"] * GPUS == 64
     fmt, dataset = RECIPES[recipe]
     assert (config["dataset_dir"], config["dataset"]) == (f"exports/{fmt}", dataset)

@@ -8,44 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from examples.assemble_responses import CORPUS
-from gem_spark.config import GemConfig, load_config
+from gem_spark.config import GemConfig
 from gem_spark.export import run_export
 from gem_spark.export.chat_template import chat_template_problems, load_chat_template
-from gem_spark.export.sharegpt import sharegpt_to_openai
+from gem_spark.export.sharegpt import TEXT_BESIDE_CALL, sharegpt_to_openai
 from gem_spark.parse import parse_toolset_trajectory
-from gem_spark.pipeline import run_pipeline
 from gem_spark.report import build_report
-from gem_spark.stages.common import StageContext
-from gem_spark.stages.decontam import mark_contaminated
-from gem_spark.stages.dedup import mark_near_duplicates
-from gem_spark.stages.ingest import run_ingest
 from gem_spark.tables import open_store
 from gem_spark.tables.latest import latest_rows
-from tests.export.test_formats import llamafactory_align
+from tests.export.test_formats import llamafactory_align, llamafactory_function
 from tests.report.chromium import dump_dom
 
-REPO = Path(__file__).resolve().parent.parent.parent
-SNAPSHOT = "demo"
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo(spark, shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> GemConfig:
-    root = tmp_path_factory.mktemp("demo")
-    config = load_config(REPO / "conf" / "local.yaml", [
-        f"tables.root={root / 'lakehouse'}", f"export.chat_template={shared_data / 'chat_templates' / 'qwen3.jinja'}",
-    ])  # fmt: skip
-    run_ingest(config, [str(CORPUS)], SNAPSHOT, spark=spark)
-    for mode in ("teacher", "synthesizer"):
-        run_pipeline(config, mode, snapshot=SNAPSHOT, spark=spark)
-    ctx = StageContext(
-        config=config, spark=spark, store=open_store(config.tables, spark), run_id="demo-marks"
-    )
-    mark_near_duplicates(ctx)
-    mark_contaminated(ctx)
-    return config
+def demo(demo_lake: GemConfig) -> GemConfig:
+    return demo_lake
 
 
 def _ok_accepted(config: GemConfig, spark) -> dict[str, str]:
@@ -59,7 +39,7 @@ def test_every_demo_conversation_exports_and_renders_through_qwen3(demo: GemConf
     assert ok, "the demo accepts trajectories"
     qwen3 = load_chat_template(shared_data / "chat_templates" / "qwen3.jinja")
     for fmt in ("openai", "sharegpt"):
-        manifest = run_export(demo, fmt, str(tmp_path / fmt), spark=spark)
+        manifest = run_export(demo, fmt, str(tmp_path / fmt), spark=spark, card=False)
         assert (manifest.n_exported, manifest.skipped) == (len(ok), {})
         records = [json.loads(line) for part in sorted((tmp_path / fmt / "data").glob("*.jsonl"))
                    for line in part.read_text().splitlines()]  # fmt: skip
@@ -70,11 +50,29 @@ def test_every_demo_conversation_exports_and_renders_through_qwen3(demo: GemConf
                 llamafactory_align(record, manifest.dataset_info["gem_sharegpt"])
 
 
+def _records(folder: Path) -> list[dict]:
+    return [json.loads(line) for part in sorted((folder / "data").glob("*.jsonl")) for line in part.read_text().splitlines()]
+
+
+def test_demo_sharegpt_keeps_every_character_written_beside_calls(demo: GemConfig, spark, tmp_path: Path) -> None:
+    """What LLaMA-Factory >= 0.9.4 renders before the calls is exactly the assistant's text in the openai export."""
+    run_export(demo, "openai", str(tmp_path / "openai"), spark=spark, card=False)
+    manifest = run_export(demo, "sharegpt", str(tmp_path / "sharegpt"), spark=spark, card=False)
+    beside = [[m["content"] for m in r["messages"] if m.get("tool_calls") and m["content"].strip()]
+              for r in _records(tmp_path / "openai")]  # fmt: skip
+    kept = [[text.removesuffix("\n") for text, _ in map(llamafactory_function, (t["value"] for t in r["conversations"]
+             if t["from"] == "function_call")) if text] for r in _records(tmp_path / "sharegpt")]  # fmt: skip
+    assert kept == beside
+    assert manifest.notes[TEXT_BESIDE_CALL] == sum(1 for texts in beside if texts) > 0
+    print(f"text beside calls: {sum(map(len, beside))} turns, {sum(len(t) for x in beside for t in x)} characters, "
+          f"{manifest.notes[TEXT_BESIDE_CALL]} of {manifest.n_exported} conversations")
+
+
 def test_demo_synthesizer_pairs_parse_with_the_synthesize_parser(
     demo: GemConfig, spark, tmp_path: Path
 ) -> None:
     teacher = [key for key, source in _ok_accepted(demo, spark).items() if source == "refine"]
-    manifest = run_export(demo, "synthesizer", str(tmp_path / "synth"), spark=spark)
+    manifest = run_export(demo, "synthesizer", str(tmp_path / "synth"), spark=spark, card=False)
     assert (manifest.n_exported, manifest.skipped) == (len(teacher), {})
     for part in sorted((tmp_path / "synth" / "data").glob("*.jsonl")):
         for line in part.read_text().splitlines():

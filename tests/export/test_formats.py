@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from pydantic import TypeAdapter
 from gem_spark.export.openai_format import ORPHAN_TOOL_MESSAGE, UNANSWERED_CALL, openai_problems, to_openai
 from gem_spark.export.sharegpt import (
     OBSERVATION_SEPARATOR,
+    TAG_IN_TEXT,
     TEXT_BESIDE_CALL,
     dataset_info,
     sharegpt_to_openai,
@@ -26,6 +28,16 @@ from tests.support.trajectories import refined_trajectory
 
 OPENAI_MESSAGES = TypeAdapter(list[ChatCompletionMessageParam])
 OPENAI_TOOLS = TypeAdapter(list[ChatCompletionFunctionToolParam])
+# LLaMA-Factory >= 0.9.4's FunctionFormatter: the first <tool_call>…</tool_call> holds the calls' JSON and the
+# rest of the value is the text rendered before them; a value without the tags is the JSON itself.
+LLAMAFACTORY_TOOL_CALL = re.compile(r"<tool_call>(.*?)</tool_call>", re.DOTALL)
+
+
+def llamafactory_function(content: str) -> tuple[str, list[dict[str, Any]]]:
+    match = LLAMAFACTORY_TOOL_CALL.search(content)
+    text, payload = ("", content) if match is None else (content.replace(match.group(0), ""), match.group(1))
+    calls = json.loads(payload)
+    return text, calls if isinstance(calls, list) else [calls]
 
 
 def llamafactory_align(record: dict[str, Any], entry: dict[str, Any]) -> tuple[str, list[tuple[str, str]]]:
@@ -50,12 +62,8 @@ def llamafactory_align(record: dict[str, Any], entry: dict[str, Any]) -> tuple[s
         aligned.append((roles[turn[tags["role_tag"]]], turn[tags["content_tag"]]))
     assert len(aligned) % 2 == 0, "odd number of turns"
     for role, content in aligned:
-        if role == "function":  # LLaMA-Factory's FunctionFormatter: one call object or a list of them
-            calls = json.loads(content)
-            assert all(
-                {"name", "arguments"} <= call.keys()
-                for call in (calls if isinstance(calls, list) else [calls])
-            )
+        if role == "function":  # one call object or a list of them, after the text if any
+            assert all({"name", "arguments"} <= call.keys() for call in llamafactory_function(content)[1])
     if "tools" in columns and record.get(columns["tools"]):
         assert isinstance(json.loads(record[columns["tools"]]), list)
     return system, aligned
@@ -102,7 +110,8 @@ def test_sharegpt_records_load_through_their_dataset_info(conversations: list[Tr
     parallel = [
         r
         for r in records
-        if any(t["from"] == "function_call" and t["value"].startswith("[") for t in r["conversations"])
+        if any(t["from"] == "function_call" and len(llamafactory_function(t["value"])[1]) > 1
+               for t in r["conversations"])
     ]
     assert parallel, "functionary's parallel calls become one function_call turn holding a JSON list"
     observation = next(t["value"] for t in parallel[0]["conversations"] if t["from"] == "observation")
@@ -120,6 +129,37 @@ def test_sharegpt_round_trips_to_the_same_calls(conversations: list[Trajectory])
             for c in m.get("tool_calls", [])
         ]
         assert calls == [(c.name, c.arguments) for m in trajectory.messages for c in m.tool_calls]
+
+
+def test_sharegpt_keeps_the_text_beside_calls(conversations: list[Trajectory]) -> None:
+    """Every character an assistant writes beside its calls reaches LLaMA-Factory's rendered turn."""
+    kept = 0
+    for trajectory in conversations:
+        record = to_sharegpt(trajectory).record
+        texts = [m.content for m in trajectory.messages if m.role == "assistant" and m.tool_calls]
+        values = [t["value"] for t in record["conversations"] if t["from"] == "function_call"]
+        assert len(values) == len(texts)
+        for text, value in zip(texts, values):
+            rendered_text = llamafactory_function(value)[0]
+            if text.strip():
+                assert rendered_text == text + "\n"  # then "<tool_call>\n{…}" as in Qwen3's own template
+                kept += 1
+            else:
+                assert rendered_text == "" and not value.startswith("<")
+        back = sharegpt_to_openai(record)
+        assert [m["content"] for m in back["messages"] if m.get("tool_calls")] == [
+            text if text.strip() else "" for text in texts
+        ]
+    assert kept > 0, "the real data has assistant text beside calls"
+
+
+def test_sharegpt_skips_text_holding_a_tool_call_tag() -> None:
+    trajectory = refined_trajectory(2)
+    index = next(i for i, m in enumerate(trajectory.messages) if m.tool_calls)
+    messages = list(trajectory.messages)
+    messages[index] = messages[index].model_copy(update={"content": 'I will <tool_call>{"name": "x"}</tool_call>'})
+    tagged = trajectory.model_copy(update={"messages": messages})
+    assert to_sharegpt(tagged).skip_reason == TAG_IN_TEXT
 
 
 def test_synthesizer_pairs_parse_back_with_the_synthesize_parser() -> None:

@@ -23,6 +23,7 @@ from tests.export.accepted_rows import (
     segment_row,
 )
 
+# Exports here skip the dataset card (a few Spark jobs each); test_dataset_card.py covers cards.
 N_ROWS = 23
 SHARD_ROWS = 7
 
@@ -64,7 +65,7 @@ def _lines(folder: Path) -> list[str]:
 def test_openai_export_is_ordered_sharded_and_described(
     lake: Lake, shared_data: Path, tmp_path: Path
 ) -> None:
-    manifest = run_export(lake.config, "openai", str(tmp_path / "openai"), spark=lake.spark)
+    manifest = run_export(lake.config, "openai", str(tmp_path / "openai"), spark=lake.spark, card=False)
 
     expected = _exportable(lake, shared_data)
     lines = _lines(tmp_path / "openai")
@@ -85,8 +86,8 @@ def test_openai_export_is_ordered_sharded_and_described(
 
 
 def test_export_is_deterministic(lake: Lake, tmp_path: Path) -> None:
-    first = run_export(lake.config, "sharegpt", str(tmp_path / "one"), spark=lake.spark)
-    second = run_export(lake.config, "sharegpt", str(tmp_path / "two"), spark=lake.spark)
+    first = run_export(lake.config, "sharegpt", str(tmp_path / "one"), spark=lake.spark, card=False)
+    second = run_export(lake.config, "sharegpt", str(tmp_path / "two"), spark=lake.spark, card=False)
     assert [f["sha256"] for f in first.files] == [f["sha256"] for f in second.files]
 
 
@@ -94,7 +95,7 @@ def test_sharegpt_export_writes_dataset_info_for_its_data_folder(
     lake: Lake, shared_data: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "sharegpt"
-    manifest = run_export(lake.config, "sharegpt", str(out), spark=lake.spark)
+    manifest = run_export(lake.config, "sharegpt", str(out), spark=lake.spark, card=False)
     info = json.loads((out / "dataset_info.json").read_text())
     assert info["gem_sharegpt"]["file_name"] == "data"
     assert sorted(p.suffix for p in (out / "data").iterdir()) == [".jsonl"] * len(manifest.files)
@@ -106,7 +107,7 @@ def test_sharegpt_export_writes_dataset_info_for_its_data_folder(
 
 def test_synthesizer_export_skips_what_it_cannot_pair(lake: Lake, shared_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "synthesizer"
-    manifest = run_export(lake.config, "synthesizer", str(out), spark=lake.spark)
+    manifest = run_export(lake.config, "synthesizer", str(out), spark=lake.spark, card=False)
     # glaive answers with ``` fences, which the synthesize parser strips: those cannot be exact targets.
     expected = _exportable(lake, shared_data)
     unparseable = sorted(k for k, t in expected.items() if k != "t009" and synthesizer_target(t) is None)
@@ -125,7 +126,7 @@ def test_synthesizer_export_skips_what_it_cannot_pair(lake: Lake, shared_data: P
 
 
 def test_parquet_export_holds_the_accepted_rows_as_is(lake: Lake, tmp_path: Path) -> None:
-    manifest = run_export(lake.config, "parquet", str(tmp_path / "parquet"), spark=lake.spark)
+    manifest = run_export(lake.config, "parquet", str(tmp_path / "parquet"), spark=lake.spark, card=False)
     parts = sorted((tmp_path / "parquet" / "data").glob("part-*.parquet"))
     table = pq.read_table(parts[0]).to_pylist() + [
         row for part in parts[1:] for row in pq.read_table(part).to_pylist()
@@ -140,5 +141,6 @@ def test_empty_lake_and_unknown_format(spark, tmp_path: Path) -> None:
     empty = Lake(spark, tmp_path / "empty")
     manifest = run_export(empty.config, "openai", str(tmp_path / "out"), spark=spark)
     assert (manifest.n_exported, manifest.files, manifest.accepted_by_status) == (0, [], {})
+    assert "size_categories:\n- n<1K" in (tmp_path / "out" / "README.md").read_text()  # a card even when empty
     with pytest.raises(ExportError, match="unknown export format"):
         run_export(empty.config, "csv", str(tmp_path / "out"), spark=spark)

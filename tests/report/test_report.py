@@ -1,5 +1,6 @@
 """The report over tables written through the real store: empty tables render as empty, filled ones
-show their counts, and index.html renders its images and tables in headless Chromium."""
+show their counts, and index.html renders its images and tables (the trajectory-samples table included) in
+headless Chromium."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def test_report_of_empty_tables_renders(spark, tmp_path: Path) -> None:
     assert sorted(p.name for p in index.parent.glob("*.png")) == sorted(IMAGES)
     markdown = (index.parent / "report.md").read_text()
     assert "## Funnel" in markdown and "(none)" in markdown
-    assert _rendered(index, tmp_path / "profile") == {"images": 9, "images-loaded": 9, "tables": 11}
+    assert _rendered(index, tmp_path / "profile") == {"images": 9, "images-loaded": 9, "tables": 12}
 
 
 def test_report_counts_accepted_marks_and_runs(spark, shared_data: Path, tmp_path: Path) -> None:
@@ -61,6 +62,10 @@ def test_report_counts_accepted_marks_and_runs(spark, shared_data: Path, tmp_pat
     markdown = (index.parent / "report.md").read_text()
     assert "| accepted | 12 | 10 | 0 | 0 | 2 |" in markdown
     assert f"| {run.run_id} | run:teacher | 2026-01 | finished |" in markdown
+    # The samples table: outcomes of the accepted rows, each linked to its samples in viewer.html.
+    assert "| [accepted](viewer.html#path=teacher&outcome=accepted) | 10 | 5 |" in markdown
+    assert "| [contaminated](viewer.html#path=teacher&outcome=contaminated) | 1 | 1 |" in markdown
+    assert (index.parent / "viewer.html").is_file()
     assert _rendered(index, tmp_path / "profile")["images-loaded"] == len(IMAGES)
     shot = screenshot(index, tmp_path / "profile", tmp_path / "report.png")
     colours = Image.open(shot).convert("RGB").resize((64, 256)).getcolors(64 * 256)
