@@ -79,7 +79,8 @@ def test_demo_ingests_the_example_corpus_and_tables_lists_it(
     spark, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = tmp_path / "lake"
-    assert main(["demo", "--config", CONFIG_FILE, "--set", f"tables.root={root}"]) == EXIT_OK
+    outputs = ["--set", f"export.out={tmp_path / 'exports'}", "--set", f"report.out={tmp_path / 'report'}"]
+    assert main(["demo", "--config", CONFIG_FILE, "--set", f"tables.root={root}", *outputs]) == EXIT_OK
     assert "ingest: 30 documents in: 30 segmented, 0 quarantined" in capsys.readouterr().out
     for name in ("segments", "prefilter", "runs"):
         assert DeltaTable(str(root / name)).version() >= 1
