@@ -8,6 +8,7 @@ error rows, idempotent commits in chunks — happens here once.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -20,10 +21,12 @@ import pandas as pd
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructField, StructType
 
+from gem_spark.code_version import code_version, package_modules
 from gem_spark.faults import fault_point
 from gem_spark.llm.protocol import LLMRequest
 from gem_spark.llm.spark import run_llm
 from gem_spark.prompts import PROMPTS_DIR_ENV, PromptTemplate, load_template
+from gem_spark.stages.codes import NO_RESULT, OUTCOME_FAILED
 from gem_spark.stages.common import (
     ERROR,
     StageContext,
@@ -43,6 +46,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+@functools.cache
+def _code_version_of(names: tuple[str, ...]) -> str:
+    # The shared machinery (this module) runs rows, it does not decide them: left out.
+    return code_version(*package_modules(*(name for name in names if name != __name__)))
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one row of model output became: a status, a reason code and the stage payload."""
@@ -58,8 +67,8 @@ class LLMStage(ABC):
     name: ClassVar[str]
     key: ClassVar[str]
     template: ClassVar[str]
-    # Bumped when the parser or outcome logic changes in a way that changes results.
-    parser_version: ClassVar[str] = "1"
+    # Packages of the code that turns a model output into a row (besides the stage's own modules).
+    output_packages: ClassVar[tuple[str, ...]] = ("gem_spark.parse", "gem_spark.schema", "gem_spark.validate")
     # Input columns copied onto every output row (e.g. segment_id beside a trajectory_id key).
     carry: ClassVar[tuple[str, ...]] = ()
 
@@ -108,11 +117,17 @@ class LLMStage(ABC):
                 "stage": self.name,
                 "template": self.prompt().content_hash,
                 "model": model_identity(self.model),
-                "parser": self.parser_version,
+                "parser": self.parser_version(),
                 "max_input_chars": self.stage_config.max_input_chars,
                 **self.extra_fingerprint(),
             }
         )
+
+    def parser_version(self) -> str:
+        """Hash of the source that decides a row from a model output: the stage's own modules and its
+        output packages, as ingest versions its code; editing a parser recomputes the stages it serves."""
+        own = tuple(cls.__module__ for cls in type(self).__mro__ if cls.__module__.startswith("gem_spark.stages."))
+        return _code_version_of((*own, *self.output_packages))
 
     def prompt(self) -> PromptTemplate:
         return load_template(self.template, self.prompts_dir)
@@ -138,12 +153,12 @@ class LLMStage(ABC):
         """Turn an input row plus its `llm` result into an output row (error rows keep the raw output)."""
         llm = row.get("llm")
         if llm is None or llm.get("error_type"):
-            reason = (llm or {}).get("error_type") or "no_result"
+            reason = (llm or {}).get("error_type") or NO_RESULT
             return self.to_row(row, llm, run_id, Outcome(ERROR, reason))
         try:
             result = self.outcome(row, llm.get("raw_output") or "")
         except Exception as exc:  # noqa: BLE001 - an outcome bug must not fail the task: record it on the row
-            result = Outcome(ERROR, "outcome_failed", {"error": f"{type(exc).__name__}: {exc}"})
+            result = Outcome(ERROR, OUTCOME_FAILED, {"error": f"{type(exc).__name__}: {exc}"})
         return self.to_row(row, llm, run_id, result)
 
     def pending_work(self, ctx: StageContext) -> DataFrame:
