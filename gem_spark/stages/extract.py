@@ -24,6 +24,7 @@ class ExtractStage(LLMStage):
     name = "extract"
     key = "segment_id"
     template = "extract"
+    requires = ("text",)
 
     def payload(self) -> list[StructField]:
         # Each workflow is one JSON document, so the next stage can explode them by position.

@@ -42,6 +42,7 @@ class JudgeStage(TrajectoryStage):
     name = "judge"
     template = "judge"
     carry = ("segment_id", "source_stage")
+    requires = ("trajectory", "stats")
 
     def __init__(self, ctx: StageContext, source: str) -> None:
         super().__init__(ctx)

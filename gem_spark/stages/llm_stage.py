@@ -23,12 +23,14 @@ from pyspark.sql.types import StructField, StructType
 
 from gem_spark.code_version import code_version, package_modules
 from gem_spark.faults import fault_point
+from gem_spark.llm.errors import describe
 from gem_spark.llm.protocol import LLMRequest
 from gem_spark.llm.spark import run_llm
 from gem_spark.prompts import PROMPTS_DIR_ENV, PromptTemplate, load_template
 from gem_spark.stages.codes import NO_RESULT, OUTCOME_FAILED
 from gem_spark.stages.common import (
     ERROR,
+    OK,
     StageContext,
     chain_fingerprint,
     fingerprint_of,
@@ -59,6 +61,14 @@ class Outcome:
     status: str
     reason: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    # Why the row is what it is when no payload column says it (the exception behind outcome_failed);
+    # stored as the row's llm.error_message.
+    detail: str | None = None
+
+
+class StageContractError(ValueError):
+    """A stage broke its declared contract: its inputs lack a column it needs, or an outcome's payload
+    holds a key the stage does not declare (or, for an ok row, lacks one it does)."""
 
 
 class LLMStage(ABC):
@@ -71,6 +81,8 @@ class LLMStage(ABC):
     output_packages: ClassVar[tuple[str, ...]] = ("gem_spark.parse", "gem_spark.schema", "gem_spark.validate")
     # Input columns copied onto every output row (e.g. segment_id beside a trajectory_id key).
     carry: ClassVar[tuple[str, ...]] = ()
+    # Input columns build_request and outcome read (besides key and carry); checked before any work.
+    requires: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, ctx: StageContext) -> None:
         # Only plain, picklable settings are kept: the instance is shipped to executors.
@@ -135,6 +147,24 @@ class LLMStage(ABC):
     def request(self, row: dict[str, Any], **variables: str) -> LLMRequest:
         return LLMRequest(key=row[self.key], messages=self.prompt().render(**variables), stage=self.name)
 
+    def check_inputs(self, columns: list[str]) -> None:
+        """On the driver, before any work: the inputs hold every column this stage reads."""
+        needed = (self.key, "input_fingerprint", *self.carry, *self.requires)
+        missing = [name for name in needed if name not in columns]
+        if missing:
+            msg = f"stage {self.name!r} needs input column(s) {missing}, which its inputs lack (they have {sorted(columns)})"
+            raise StageContractError(msg)
+
+    def check_payload(self, outcome: Outcome) -> Outcome:
+        """`outcome` unchanged when its payload keys are declared ones (all of them for an ok row)."""
+        declared = [f.name for f in self.payload()]
+        unknown = sorted(set(outcome.payload) - set(declared))
+        missing = [name for name in declared if name not in outcome.payload] if outcome.status == OK else []
+        if unknown or missing:
+            msg = f"stage {self.name!r} outcome {outcome.status}: payload keys {unknown} undeclared, {missing} missing"
+            raise StageContractError(msg)
+        return outcome
+
     def to_row(self, row: dict[str, Any], llm: dict[str, Any] | None, run_id: str, outcome: Outcome) -> dict:
         out = {
             self.key: row[self.key],
@@ -146,7 +176,7 @@ class LLMStage(ABC):
             **{name: row.get(name) for name in self.carry},
             **{f.name: outcome.payload.get(f.name) for f in self.payload()},
         }
-        out["llm"] = llm
+        out["llm"] = {**(llm or {}), "error_message": outcome.detail} if outcome.detail else llm
         return out
 
     def finish_row(self, row: dict[str, Any], run_id: str) -> dict[str, Any]:
@@ -156,15 +186,17 @@ class LLMStage(ABC):
             reason = (llm or {}).get("error_type") or NO_RESULT
             return self.to_row(row, llm, run_id, Outcome(ERROR, reason))
         try:
-            result = self.outcome(row, llm.get("raw_output") or "")
+            result = self.check_payload(self.outcome(row, llm.get("raw_output") or ""))
         except Exception as exc:  # noqa: BLE001 - an outcome bug must not fail the task: record it on the row
-            result = Outcome(ERROR, OUTCOME_FAILED, {"error": f"{type(exc).__name__}: {exc}"})
+            result = Outcome(ERROR, OUTCOME_FAILED, detail=describe(exc))
         return self.to_row(row, llm, run_id, result)
 
     def pending_work(self, ctx: StageContext) -> DataFrame:
         """Inputs with their chained fingerprint, minus what is settled or out of attempts."""
+        inputs = self.inputs(ctx)
+        self.check_inputs(inputs.columns)
         ctx.store.ensure(self.name, self.schema())
-        inputs = self.inputs(ctx).withColumn("fingerprint", chain_fingerprint(self.fingerprint()))
+        inputs = inputs.withColumn("fingerprint", chain_fingerprint(self.fingerprint()))
         todo = pending(ctx, inputs, self.name, self.key)
         if ctx.limit is not None:
             todo = todo.orderBy(self.key).limit(ctx.limit)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 class SelectStage(LLMStage):
     name = "select"
     key = "segment_id"
+    requires = ("text",)
 
     @property
     def template(self) -> str:  # type: ignore[override]
