@@ -290,11 +290,6 @@ def cross_field_problems(config: GemConfig) -> list[str]:
             f"ingest.max_segment_chars ({config.ingest.max_segment_chars})",
         ),
         (
-            config.ingest.max_segment_chars <= config.ingest.max_document_chars,
-            f"ingest.max_segment_chars ({config.ingest.max_segment_chars}) must not exceed "
-            f"ingest.max_document_chars ({config.ingest.max_document_chars})",
-        ),
-        (
             config.decontam.min_ngram <= config.decontam.ngram,
             f"decontam.min_ngram ({config.decontam.min_ngram}) must not exceed decontam.ngram ({config.decontam.ngram})",
         ),

@@ -51,10 +51,6 @@ def test_a_model_override_changes_one_field_of_the_files_model() -> None:
             ["ingest.min_segment_chars=9000"],
             "ingest.min_segment_chars (9000) must be below ingest.max_segment_chars (6000)",
         ),
-        (
-            ["ingest.max_segment_chars=2000000", "ingest.max_document_chars=1000000"],
-            "ingest.max_segment_chars (2000000) must not exceed ingest.max_document_chars (1000000)",
-        ),
         (["decontam.min_ngram=20"], "decontam.min_ngram (20) must not exceed decontam.ngram (13)"),
         (
             ["models.filter.max_prompt_tokens=16384"],
