@@ -142,6 +142,19 @@ def _validate(args: argparse.Namespace, config: GemConfig) -> object:
     return summary
 
 
+def _config_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--explain", action="store_true", help="add each setting's description")
+
+
+def _config(args: argparse.Namespace, config: GemConfig) -> object:
+    del config  # loaded (and so validated) by main; printed here with each value's source
+    from gem_spark.config_explain import effective_settings, format_settings
+
+    settings = effective_settings(args.config, args.overrides)
+    print(format_settings(settings, explain=args.explain))
+    return {setting.key: setting.source for setting in settings if setting.source != "default"}
+
+
 def _demo(args: argparse.Namespace, config: GemConfig) -> None:
     from gem_spark.demo import run_demo
 
@@ -165,6 +178,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("report", "write the run report (index.html, report.md, charts)", _report_arguments, _report),
     Command("demo", "run the job on the bundled example corpus", _no_arguments, _demo),
     Command("validate", "check a tool-use dataset (yours or GEM's) with a rule profile", _validate_arguments, _validate),
+    Command("config", "print the effective config: every setting, its value and its source", _config_arguments, _config),
 )  # fmt: skip
 
 

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from gem_spark.config import GemConfig
+from gem_spark.config import ConfigError, GemConfig
 from gem_spark.faults import fault_point
 from gem_spark.session import get_spark
 from gem_spark.stages.accepted import accept
@@ -26,6 +26,8 @@ from gem_spark.tables.runs import RunRecorder, StageCounts
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from gem_spark.tables.store import TableStore
+
 log = logging.getLogger(__name__)
 
 Mode = Literal["teacher", "synthesizer"]
@@ -36,12 +38,30 @@ STAGES: dict[Mode, tuple[str, ...]] = {
 # Every table a pipeline writes, in data-flow order (what `gem-spark tables` lists).
 TABLES = ("segments", "quarantine", "prefilter", "select", "extract", "generate", "refine", "synthesize", "judge",
           "accepted", "runs")  # fmt: skip
+# What ingest writes and every run reads first.
+INGEST_TABLES = ("segments", "prefilter")
 # Which stage's trajectories the judge reads in each mode.
 JUDGED_STAGE: dict[Mode, str] = {"teacher": "refine", "synthesizer": "synthesize"}
 
 
 class PipelineError(ValueError):
     """The requested run is not possible (unknown mode or stage)."""
+
+
+class NothingIngestedError(ConfigError):
+    """The lake holds no ingested segments: ingest first, or tables.root names another lake (exit 2)."""
+
+
+def require_ingested(config: GemConfig, store: TableStore) -> None:
+    """Fail before a run starts, with the command to run first, when ingest never finished on this lake."""
+    missing = [name for name in INGEST_TABLES if not store.exists(name)]
+    if missing:
+        msg = (
+            f"nothing ingested yet (no {' or '.join(missing)} table at {store.location(missing[0])}): run "
+            "`gem-spark ingest --config CONFIG --input FILES --snapshot NAME` first, or point tables.root "
+            f"(now {config.tables.root!r}) at the lake that ingest wrote"
+        )
+        raise NothingIngestedError(msg)
 
 
 @dataclass(frozen=True)
@@ -101,6 +121,7 @@ def run_pipeline(
         config.model_for(name)  # fail before any work when a stage's model role is missing
     spark = spark or get_spark(config.spark)
     store = open_store(config.tables, spark)
+    require_ingested(config, store)
     with RunRecorder(store, config, command=f"run:{mode}", snapshot=snapshot) as recorder:
         summary = RunSummary(run_id=recorder.run_id, mode=mode)
         for position, name in enumerate(to_run):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.checkout import changed_files, snapshot
 from tests.support.tiny_model import tiny_model_dir  # noqa: F401  (session fixture: tiny offline chat model)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,6 +30,26 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Hypothesis keeps its example database in ./.hypothesis by default: inside the checkout.
+    from hypothesis import settings
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
+    settings.register_profile("tmp-db", database=DirectoryBasedExampleDatabase(str(_CACHE_ROOT / "hypothesis")))
+    settings.load_profile("tmp-db")
+
+
+@pytest.fixture(autouse=True)
+def _checkout_untouched() -> Iterator[None]:
+    """Fail a test that creates, changes or deletes a file in the checkout (ignored files included): a
+    test writing `./report` once overwrote the user's demo report."""
+    before = snapshot(REPO)
+    yield
+    changed = changed_files(before, snapshot(REPO))
+    if changed:
+        pytest.fail(f"the test wrote into the checkout (tests write only under their temp dirs): {changed[:10]}")
 
 
 @pytest.fixture(scope="session")

@@ -80,7 +80,8 @@ def test_demo_ingests_the_example_corpus_and_tables_lists_it(
     spark, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = tmp_path / "lake"
-    assert main(["demo", "--config", CONFIG_FILE, "--set", f"tables.root={root}"]) == EXIT_OK
+    outputs = ["--set", f"export.out={tmp_path / 'exports'}", "--set", f"report.out={tmp_path / 'report'}"]
+    assert main(["demo", "--config", CONFIG_FILE, "--set", f"tables.root={root}", *outputs]) == EXIT_OK
     out = capsys.readouterr().out
     assert "ingest: 30 documents in: 30 segmented, 0 quarantined" in out
     label, viewer = out.strip().splitlines()[-1].split(": ", 1)
@@ -96,3 +97,20 @@ def test_demo_ingests_the_example_corpus_and_tables_lists_it(
     assert count == "30"
     assert statuses.startswith("ok ") and "rejected" in statuses and "(prefilter_low_score " in statuses
     assert rows["runs"][2].startswith("finished ") and "failed" not in rows["runs"][2]
+
+
+@pytest.mark.spark
+def test_a_run_before_any_ingest_says_what_to_run_first_and_exits_2(
+    spark, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lake = tmp_path / "lake"
+    args = ["--config", CONFIG_FILE, "--set", f"tables.root={lake}", "--set", f"report.out={tmp_path / 'report'}"]
+    for command in (["run"], ["run", "--stages", "extract"]):
+        assert main([*command, *args]) == EXIT_CONFIG
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [
+            f"gem-spark run failed: NothingIngestedError: nothing ingested yet (no segments or prefilter table at "
+            f"{lake}/segments): run `gem-spark ingest --config CONFIG --input FILES --snapshot NAME` first, or "
+            f"point tables.root (now '{lake}') at the lake that ingest wrote"
+        ]
+    assert not lake.exists()  # refused before the run was recorded

@@ -19,6 +19,7 @@ from gem_spark.pipeline import PipelineError, plan, run_pipeline
 from gem_spark.stages.ingest import run_ingest
 from gem_spark.tables import open_store
 from tests.llm.conftest import tiny_vllm_config
+from tests.support.catalogue import assert_catalogued
 
 REPO = Path(__file__).resolve().parent.parent
 SNAPSHOT = "demo"
@@ -69,6 +70,10 @@ def test_select_keeps_exactly_the_procedural_documents(spark, demo_lake: Path) -
         ("ok", None): 12,
         ("rejected", "prefilter_low_score"): 18,
     }
+
+
+def test_every_status_and_reason_of_both_modes_is_catalogued(demo_lake: Path) -> None:
+    assert_catalogued(demo_lake)
 
 
 def test_judge_rejections_carry_their_reasons(spark, demo_lake: Path) -> None:

@@ -6,7 +6,9 @@
 #
 # The job is a file of jobs/ (run_pipeline, ingest, select_stage, synthesize, judge, export, report, ...);
 # everything after it is passed to the job. `--dry-run` prints the exact command instead of running it.
-# Versions come from pyproject.toml: the Delta package is pinned to the delta-spark and pyspark pins there.
+# Versions come from constraints.txt: the Delta package is pinned to the delta-spark and pyspark pins there
+# (the Spark of the image and of the embedded default; a cluster on another Spark 4.x needs the delta-spark
+# release built for its Spark minor version).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -61,10 +63,10 @@ EOF
 
 die() { echo "submit.sh: $*" >&2; exit 2; }
 
-pin() {  # the ==version of a dependency in pyproject.toml
+pin() {  # the ==version of a package in constraints.txt
   local version
-  version="$(sed -n "s/^[[:space:]]*\"$1==\([^\"]*\)\".*/\1/p" "$REPO/pyproject.toml" | head -1)"
-  [[ -n "$version" ]] || die "no '$1==' pin in $REPO/pyproject.toml"
+  version="$(sed -n "s/^$1==\([^[:space:]#]*\).*/\1/p" "$REPO/constraints.txt" | head -1)"
+  [[ -n "$version" ]] || die "no '$1==' pin in $REPO/constraints.txt"
   echo "$version"
 }
 

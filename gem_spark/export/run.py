@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 from pyspark.sql import functions as F
-from pyspark.sql.pandas.types import to_arrow_schema
 from pyspark.sql.types import ArrayType, StringType, StructField, StructType, TimestampType
 
 from gem_spark.export import sharegpt, synthesizer
@@ -36,6 +35,7 @@ from gem_spark.report.metrics import collect_funnel
 from gem_spark.session import get_spark
 from gem_spark.stages.common import OK
 from gem_spark.tables import open_store
+from gem_spark.tables.delta_rs import delta_arrow_schema
 from gem_spark.tables.latest import latest_rows
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ def _utc_row(row: Row, timestamps: list[str]) -> dict[str, Any]:
 
 def _write_parquet(folder: ExportFolder, rows: DataFrame, shard_rows: int) -> Written:
     table_rows = rows.drop("text", "snapshot")
-    schema = to_arrow_schema(table_rows.schema, timezone="UTC")
+    schema = delta_arrow_schema(table_rows.schema)
     timestamps = [f.name for f in table_rows.schema.fields if isinstance(f.dataType, TimestampType)]
     stream = (_utc_row(row, timestamps) for row in table_rows.orderBy(KEY).toLocalIterator())
     folder.write_lines(SKIPPED, [])

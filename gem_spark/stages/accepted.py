@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType
 
+# The statuses of this table's marks, defined with the other stage codes (imported from here too).
+from gem_spark.stages.codes import CONTAMINATED, NEAR_DUPLICATE  # noqa: F401
 from gem_spark.stages.common import (
     OK,
     StageContext,
@@ -45,9 +47,6 @@ ACCEPTED_SCHEMA = stage_schema(
     ],
     with_llm=False,
 )
-# Marks written by dedup and decontamination; the reason says which duplicate or benchmark.
-NEAR_DUPLICATE, CONTAMINATED = "near_duplicate", "contaminated"
-
 
 # Every run appends to `accepted` under this one Delta app id, at the version after the last one recorded:
 # two runs that computed the same pending rows race for the same app version, so only one commit lands

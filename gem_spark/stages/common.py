@@ -25,7 +25,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from gem_spark.config import GemConfig, ModelConfig
+from gem_spark.config import NOT_FINGERPRINTED, GemConfig, ModelConfig
 from gem_spark.llm.spark import LLM_STRUCT
 from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.schemas import row_schema
@@ -69,13 +69,9 @@ def fingerprint_of(parts: dict[str, Any]) -> str:
 
 
 def model_identity(model: ModelConfig) -> dict[str, Any]:
-    """The parts of a model config that change outputs (not concurrency, retries, timeouts, prices)."""
-    return {
-        "backend": model.backend,
-        "model": model.model,
-        "sampling": model.sampling.model_dump(mode="json"),
-        "chat_template_kwargs": model.chat_template_kwargs,
-    }
+    """The whole model config except the settings that change how requests run, not what they return
+    (config.NOT_FINGERPRINTED: concurrency, retries, timeouts, prices, batch sizes, ...)."""
+    return model.model_dump(mode="json", exclude=set(NOT_FINGERPRINTED))
 
 
 def chain_fingerprint(stage_fingerprint: str, input_fingerprint_col: str = "input_fingerprint") -> Any:

@@ -28,7 +28,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from gem_spark.schema import Trajectory, trajectory_from_json
-from gem_spark.stages.accepted import CONTAMINATED
+from gem_spark.stages.codes import CONTAMINATED
 from gem_spark.stages.accepted import NAME as ACCEPTED
 from gem_spark.stages.common import OK, StageContext
 from gem_spark.stages.dedup import commit_marks, mark_rows, stable_hash, words

@@ -31,7 +31,7 @@ from pyspark.sql.types import ArrayType, LongType, StringType, StructField, Stru
 
 from gem_spark.schema import Trajectory, trajectory_from_json
 from gem_spark.stages.accepted import NAME as ACCEPTED
-from gem_spark.stages.accepted import NEAR_DUPLICATE
+from gem_spark.stages.codes import NEAR_DUPLICATE
 from gem_spark.stages.common import OK, StageContext
 from gem_spark.stages.llm_stage import StageCounts
 from gem_spark.tables.latest import latest_rows

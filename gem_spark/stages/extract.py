@@ -9,6 +9,7 @@ from pyspark.sql.types import ArrayType, IntegerType, StringType
 from gem_spark.llm.protocol import LLMRequest
 from gem_spark.parse import ParseFailure, parse_workflows
 from gem_spark.schema import to_json
+from gem_spark.stages.codes import NO_WORKFLOW
 from gem_spark.stages.common import OK, REASONS, REJECTED, TRUNCATED, StageContext, field, truncate
 from gem_spark.stages.inputs import upstream, with_text
 from gem_spark.stages.llm_stage import LLMStage, Outcome
@@ -23,6 +24,7 @@ class ExtractStage(LLMStage):
     name = "extract"
     key = "segment_id"
     template = "extract"
+    requires = ("text",)
 
     def payload(self) -> list[StructField]:
         # Each workflow is one JSON document, so the next stage can explode them by position.
@@ -49,5 +51,5 @@ class ExtractStage(LLMStage):
                 kept.append(to_json(workflow))
         payload = {"workflows": kept, "n_workflows": len(kept), "reasons": sorted(set(problems)), "truncated": truncated}
         if not kept:
-            return Outcome(REJECTED, problems[0] if problems else "no_workflow", payload)
+            return Outcome(REJECTED, problems[0] if problems else NO_WORKFLOW, payload)
         return Outcome(OK, None, payload)

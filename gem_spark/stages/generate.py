@@ -23,6 +23,7 @@ class GenerateStage(TrajectoryStage):
     name = "generate"
     template = "generate"
     carry = ("segment_id", "workflow_index")
+    requires = ("workflow", "text")
 
     def inputs(self, ctx: StageContext) -> DataFrame:
         extracted = upstream(ctx, "extract", "segment_id", "workflows")

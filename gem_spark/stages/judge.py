@@ -18,6 +18,7 @@ from gem_spark.llm.protocol import LLMRequest, ResponseConstraint
 from gem_spark.parse import ParseFailure, parse_judgement
 from gem_spark.parse.render import render_trajectory
 from gem_spark.schema import tools_to_json, trajectory_from_json
+from gem_spark.stages.codes import judge_failed
 from gem_spark.stages.common import OK, REJECTED, StageContext, field, truncate
 from gem_spark.stages.inputs import upstream
 from gem_spark.stages.llm_stage import Outcome, count_written
@@ -41,6 +42,7 @@ class JudgeStage(TrajectoryStage):
     name = "judge"
     template = "judge"
     carry = ("segment_id", "source_stage")
+    requires = ("trajectory", "stats")
 
     def __init__(self, ctx: StageContext, source: str) -> None:
         super().__init__(ctx)
@@ -85,7 +87,7 @@ class JudgeStage(TrajectoryStage):
             return Outcome(REJECTED, judgement.reason, carried)
         scores = {name: getattr(judgement, name) for name in RUBRICS}
         failed = [name for name in RUBRICS if scores[name] != 1]
-        reason = f"judge_{failed[0]}_failed" if failed else None
+        reason = judge_failed(failed[0]) if failed else None
         return Outcome(REJECTED if failed else OK, reason, {**carried, **scores})
 
     def check_rules(self, todo: DataFrame) -> DataFrame:

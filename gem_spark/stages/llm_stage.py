@@ -8,6 +8,7 @@ error rows, idempotent commits in chunks — happens here once.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -20,12 +21,16 @@ import pandas as pd
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructField, StructType
 
+from gem_spark.code_version import code_version, package_modules
 from gem_spark.faults import fault_point
+from gem_spark.llm.errors import describe
 from gem_spark.llm.protocol import LLMRequest
 from gem_spark.llm.spark import run_llm
 from gem_spark.prompts import PROMPTS_DIR_ENV, PromptTemplate, load_template
+from gem_spark.stages.codes import NO_RESULT, OUTCOME_FAILED
 from gem_spark.stages.common import (
     ERROR,
+    OK,
     StageContext,
     chain_fingerprint,
     fingerprint_of,
@@ -43,6 +48,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+@functools.cache
+def _code_version_of(names: tuple[str, ...]) -> str:
+    # The shared machinery (this module) runs rows, it does not decide them: left out.
+    return code_version(*package_modules(*(name for name in names if name != __name__)))
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one row of model output became: a status, a reason code and the stage payload."""
@@ -50,6 +61,14 @@ class Outcome:
     status: str
     reason: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    # Why the row is what it is when no payload column says it (the exception behind outcome_failed);
+    # stored as the row's llm.error_message.
+    detail: str | None = None
+
+
+class StageContractError(ValueError):
+    """A stage broke its declared contract: its inputs lack a column it needs, or an outcome's payload
+    holds a key the stage does not declare (or, for an ok row, lacks one it does)."""
 
 
 class LLMStage(ABC):
@@ -58,10 +77,12 @@ class LLMStage(ABC):
     name: ClassVar[str]
     key: ClassVar[str]
     template: ClassVar[str]
-    # Bumped when the parser or outcome logic changes in a way that changes results.
-    parser_version: ClassVar[str] = "1"
+    # Packages of the code that turns a model output into a row (besides the stage's own modules).
+    output_packages: ClassVar[tuple[str, ...]] = ("gem_spark.parse", "gem_spark.schema", "gem_spark.validate")
     # Input columns copied onto every output row (e.g. segment_id beside a trajectory_id key).
     carry: ClassVar[tuple[str, ...]] = ()
+    # Input columns build_request and outcome read (besides key and carry); checked before any work.
+    requires: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, ctx: StageContext) -> None:
         # Only plain, picklable settings are kept: the instance is shipped to executors.
@@ -108,17 +129,41 @@ class LLMStage(ABC):
                 "stage": self.name,
                 "template": self.prompt().content_hash,
                 "model": model_identity(self.model),
-                "parser": self.parser_version,
+                "parser": self.parser_version(),
                 "max_input_chars": self.stage_config.max_input_chars,
                 **self.extra_fingerprint(),
             }
         )
+
+    def parser_version(self) -> str:
+        """Hash of the source that decides a row from a model output: the stage's own modules and its
+        output packages, as ingest versions its code; editing a parser recomputes the stages it serves."""
+        own = tuple(cls.__module__ for cls in type(self).__mro__ if cls.__module__.startswith("gem_spark.stages."))
+        return _code_version_of((*own, *self.output_packages))
 
     def prompt(self) -> PromptTemplate:
         return load_template(self.template, self.prompts_dir)
 
     def request(self, row: dict[str, Any], **variables: str) -> LLMRequest:
         return LLMRequest(key=row[self.key], messages=self.prompt().render(**variables), stage=self.name)
+
+    def check_inputs(self, columns: list[str]) -> None:
+        """On the driver, before any work: the inputs hold every column this stage reads."""
+        needed = (self.key, "input_fingerprint", *self.carry, *self.requires)
+        missing = [name for name in needed if name not in columns]
+        if missing:
+            msg = f"stage {self.name!r} needs input column(s) {missing}, which its inputs lack (they have {sorted(columns)})"
+            raise StageContractError(msg)
+
+    def check_payload(self, outcome: Outcome) -> Outcome:
+        """`outcome` unchanged when its payload keys are declared ones (all of them for an ok row)."""
+        declared = [f.name for f in self.payload()]
+        unknown = sorted(set(outcome.payload) - set(declared))
+        missing = [name for name in declared if name not in outcome.payload] if outcome.status == OK else []
+        if unknown or missing:
+            msg = f"stage {self.name!r} outcome {outcome.status}: payload keys {unknown} undeclared, {missing} missing"
+            raise StageContractError(msg)
+        return outcome
 
     def to_row(self, row: dict[str, Any], llm: dict[str, Any] | None, run_id: str, outcome: Outcome) -> dict:
         out = {
@@ -131,25 +176,27 @@ class LLMStage(ABC):
             **{name: row.get(name) for name in self.carry},
             **{f.name: outcome.payload.get(f.name) for f in self.payload()},
         }
-        out["llm"] = llm
+        out["llm"] = {**(llm or {}), "error_message": outcome.detail} if outcome.detail else llm
         return out
 
     def finish_row(self, row: dict[str, Any], run_id: str) -> dict[str, Any]:
         """Turn an input row plus its `llm` result into an output row (error rows keep the raw output)."""
         llm = row.get("llm")
         if llm is None or llm.get("error_type"):
-            reason = (llm or {}).get("error_type") or "no_result"
+            reason = (llm or {}).get("error_type") or NO_RESULT
             return self.to_row(row, llm, run_id, Outcome(ERROR, reason))
         try:
-            result = self.outcome(row, llm.get("raw_output") or "")
+            result = self.check_payload(self.outcome(row, llm.get("raw_output") or ""))
         except Exception as exc:  # noqa: BLE001 - an outcome bug must not fail the task: record it on the row
-            result = Outcome(ERROR, "outcome_failed", {"error": f"{type(exc).__name__}: {exc}"})
+            result = Outcome(ERROR, OUTCOME_FAILED, detail=describe(exc))
         return self.to_row(row, llm, run_id, result)
 
     def pending_work(self, ctx: StageContext) -> DataFrame:
         """Inputs with their chained fingerprint, minus what is settled or out of attempts."""
+        inputs = self.inputs(ctx)
+        self.check_inputs(inputs.columns)
         ctx.store.ensure(self.name, self.schema())
-        inputs = self.inputs(ctx).withColumn("fingerprint", chain_fingerprint(self.fingerprint()))
+        inputs = inputs.withColumn("fingerprint", chain_fingerprint(self.fingerprint()))
         todo = pending(ctx, inputs, self.name, self.key)
         if ctx.limit is not None:
             todo = todo.orderBy(self.key).limit(ctx.limit)

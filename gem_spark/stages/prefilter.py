@@ -17,13 +17,14 @@ from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import to_arrow_schema
 from pyspark.sql.types import ArrayType, DoubleType, StringType, StructField, StructType
 
+from gem_spark.stages.codes import PREFILTER_LOW_SCORE
 from gem_spark.text.prefilter import score_text
 
 if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame
 
-LOW_SCORE = "prefilter_low_score"
+LOW_SCORE = PREFILTER_LOW_SCORE
 INPUT_COLUMNS = ("segment_id", "text")
 SCORED_SCHEMA = StructType(
     [

@@ -22,6 +22,7 @@ class RefineStage(TrajectoryStage):
     name = "refine"
     template = "refine"
     carry = ("segment_id", "workflow_index")
+    requires = ("trajectory", "generated_text")
 
     def inputs(self, ctx: StageContext) -> DataFrame:
         # The teacher refines its own stage-3 text (tags and all), as GEM.md's stage 4 asks.

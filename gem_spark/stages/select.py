@@ -9,6 +9,7 @@ from pyspark.sql.types import ArrayType, BooleanType, StringType
 from gem_spark.llm.protocol import LLMRequest, ResponseConstraint
 from gem_spark.parse import ParseFailure, parse_selection, parse_selection_json
 from gem_spark.prompts import SELECT_JSON_SCHEMA
+from gem_spark.stages.codes import INVALID_LABEL, NOT_MULTI_STEP
 from gem_spark.stages.common import OK, REJECTED, TRUNCATED, StageContext, field, truncate
 from gem_spark.stages.inputs import upstream, with_text
 from gem_spark.stages.llm_stage import LLMStage, Outcome
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 class SelectStage(LLMStage):
     name = "select"
     key = "segment_id"
+    requires = ("text",)
 
     @property
     def template(self) -> str:  # type: ignore[override]
@@ -64,7 +66,7 @@ class SelectStage(LLMStage):
             return Outcome(REJECTED, selection.reason, {"truncated": truncated})
         payload = {**selection.model_dump(), "truncated": truncated}
         if not selection.multi_step:
-            return Outcome(REJECTED, "not_multi_step", payload)
+            return Outcome(REJECTED, NOT_MULTI_STEP, payload)
         if selection.invalid_labels and self.pipeline_config.reject_invalid_labels:
-            return Outcome(REJECTED, "invalid_label", payload)
+            return Outcome(REJECTED, INVALID_LABEL, payload)
         return Outcome(OK, None, payload)

@@ -21,6 +21,7 @@ class SynthesizeStage(TrajectoryStage):
     name = "synthesize"
     template = "synthesize"
     carry = ("segment_id",)
+    requires = ("text",)
 
     def inputs(self, ctx: StageContext) -> DataFrame:
         selected = upstream(ctx, "select", "segment_id")

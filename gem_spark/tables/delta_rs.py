@@ -7,6 +7,7 @@ commit that also records the app transaction, so the driver never holds the data
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from collections.abc import Callable
@@ -37,7 +38,10 @@ _FILE_LIST_SAFE_READER_FEATURES = frozenset({"timestampNtz", "v2Checkpoint", "va
 
 def delta_arrow_schema(schema: StructType) -> pa.Schema:
     """The Arrow schema Delta stores for a Spark schema (timestamps are microseconds in UTC)."""
-    return to_arrow_schema(schema, timezone="UTC")
+    # PySpark 4.2 made UTC opt-in (`timezone=`); 4.0 and 4.1 always convert to UTC and lack the keyword.
+    if "timezone" in inspect.signature(to_arrow_schema).parameters:
+        return to_arrow_schema(schema, timezone="UTC")
+    return to_arrow_schema(schema)
 
 
 def spark_schema(table: DeltaTable) -> StructType:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.support.pins import pins
+
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = (REPO / "deploy" / "docker" / "Dockerfile").read_text(encoding="utf-8")
 POD_TEMPLATE = yaml.safe_load(
@@ -32,16 +34,17 @@ def _args(instruction: str) -> list[str]:
 def test_the_image_is_cuda_based_with_java_17_and_spark_from_the_pinned_release() -> None:
     arg_defaults = dict(arg.split("=", 1) for arg in _args("ARG") if "=" in arg)
     assert arg_defaults["CUDA_IMAGE"].startswith("nvidia/cuda:")
-    pyspark = re.search(r'"pyspark==([0-9.]+)"', (REPO / "pyproject.toml").read_text()).group(1)
+    pyspark = pins()["pyspark"]
     assert arg_defaults["SPARK_IMAGE"].startswith(f"apache/spark:{pyspark}-scala2.13-java17")
     assert _args("FROM")[-1] == "${CUDA_IMAGE}"
     assert any("openjdk-17-jre-headless" in run for run in _args("RUN"))
     assert "/opt/entrypoint.sh" in _args("ENTRYPOINT")[0]
 
 
-def test_the_package_is_installed_with_its_vllm_extra_and_delta_jars_are_baked_in() -> None:
+def test_the_package_is_installed_with_pinned_spark_and_its_vllm_extra_and_delta_jars_are_baked_in() -> None:
     runs = " ".join(_args("RUN"))
-    assert 'pip install --no-cache-dir ".[vllm]"' in runs
+    # The wheel leaves PySpark to the runtime: the image adds it at the version of its /opt/spark.
+    assert 'pip install --no-cache-dir -c constraints.txt ".[local,vllm]"' in runs
     assert "deploy/spark-submit/submit.sh --print-delta-package" in runs
     assert "cp /tmp/ivy/jars/io.delta_*.jar /opt/spark/jars/" in runs
 

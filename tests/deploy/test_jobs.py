@@ -128,7 +128,9 @@ def test_jobs_run_on_the_active_session_and_end_with_a_json_summary(
     spark, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # No MinHash dedup: it has its own tests, and this one is about the jobs.
-    into = ["--config", CONFIG, "--set", f"tables.root={tmp_path}", "--set", "dedup.enabled=false"]
+    # `run` ends by writing the report: into the temp dir, never the checkout's report/.
+    into = ["--config", CONFIG, "--set", f"tables.root={tmp_path}", "--set", "dedup.enabled=false",
+            "--set", f"report.out={tmp_path / 'report'}"]  # fmt: skip
     code, out, err = _job("ingest", capsys, *into, "--input", str(CORPUS), "--snapshot", "demo")
     assert code == 0, err
     ingest = _summary("ingest", out)

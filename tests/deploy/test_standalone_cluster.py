@@ -27,7 +27,7 @@ SUBMIT = REPO / "deploy" / "spark-submit" / "submit.sh"
 DISCOVERY = REPO / "deploy" / "spark-submit" / "get_gpus_resources.sh"
 # What a pipeline run reads: the package (prompts included, through its prompt_templates link), the job
 # scripts and submit.sh, the config, the example corpus and the recorded responses.
-RELEASE = ("gem_spark", "jobs", "deploy/spark-submit", "conf", "examples", "pyproject.toml")
+RELEASE = ("gem_spark", "jobs", "deploy/spark-submit", "conf", "examples", "pyproject.toml", "constraints.txt")
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 

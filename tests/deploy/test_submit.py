@@ -10,7 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import tomllib
+
+from tests.support.pins import pins as constraint_pins
 
 REPO = Path(__file__).resolve().parents[2]
 SUBMIT = REPO / "deploy" / "spark-submit" / "submit.sh"
@@ -28,11 +29,6 @@ TARGETS = {
         "reg/gem-spark:0.1.0",
     ],
 }
-
-
-def _pins() -> dict[str, str]:
-    dependencies = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
-    return dict(dep.split("==") for dep in dependencies if "==" in dep)
 
 
 def _submit(*args: str) -> subprocess.CompletedProcess:
@@ -73,7 +69,7 @@ def test_the_delta_package_is_the_pinned_artifact_delta_itself_would_load() -> N
 
     # delta-spark's own helper names the artifact for the installed pyspark/delta versions (no session).
     expected = configure_spark_with_delta_pip(SparkSession.builder)._options["spark.jars.packages"]
-    pins = _pins()
+    pins = constraint_pins()
     spark_minor = ".".join(pins["pyspark"].split(".")[:2])
     assert expected == f"io.delta:delta-spark_{spark_minor}_2.13:{pins['delta-spark']}"
     assert _submit("--print-delta-package").stdout.strip() == expected

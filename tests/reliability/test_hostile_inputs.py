@@ -23,6 +23,7 @@ from tests.reliability.hostile_inputs import (
     write_catalogue,
 )
 from tests.reliability.lake import read_table, write_config
+from tests.support.catalogue import assert_catalogued
 
 
 @pytest.mark.slow
@@ -58,3 +59,4 @@ def test_every_hostile_kind_is_quarantined_with_its_reason(tmp_path: Path, spark
     assert sorted(row["doc_id"] for row in reused) == ["good-0", "good-1"]
     assert all("good.jsonl" in row["detail"] and row["raw_preview"] for row in reused)
     assert not [row["doc_id"] for row in segments if any(c in row["text"] for c in HOSTILE_CHARACTERS)]
+    assert_catalogued(root)

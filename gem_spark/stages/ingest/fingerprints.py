@@ -7,10 +7,9 @@ changing the scorer re-scores every segment on the next run, and nothing else do
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
-from types import ModuleType
 
+from gem_spark.code_version import code_version
 from gem_spark.config import IngestConfig
 from gem_spark.text import hashing, normalize, segment
 from gem_spark.text import prefilter as prefilter_code
@@ -18,14 +17,6 @@ from gem_spark.text import prefilter as prefilter_code
 
 def _digest(parts: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
-
-
-def code_version(*modules: ModuleType) -> str:
-    """Hash of the source of `modules`, read through their loaders (so it also works from a zipped wheel)."""
-    sha = hashlib.sha256()
-    for module in modules:
-        sha.update(inspect.getsource(module).encode("utf-8"))
-    return sha.hexdigest()[:16]
 
 
 def segments_fingerprint(config: IngestConfig) -> str:
