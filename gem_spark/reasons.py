@@ -39,7 +39,9 @@ class Reason:
     retried: Retried = "no"
 
 
-INGEST, PARSERS, RULES = "ingest → quarantine", "parsers (every LLM stage)", "rules (judge)"
+INGEST, PARSERS = "ingest → quarantine", "parsers (every LLM stage)"
+# Rule profiles (validate.profiles.<name>) run in these stages and in `gem-spark validate`.
+RULES = "rules (generate, refine, synthesize, judge; validate)"
 LLM = "LLM backends (every LLM stage)"
 
 _CATALOGUE: tuple[Reason, ...] = (
@@ -56,7 +58,8 @@ _CATALOGUE: tuple[Reason, ...] = (
     Reason(ingest.PROCESSING_ERROR, INGEST, "bug", "an unexpected exception on one record or file"),
     Reason(ingest.UNREADABLE_FILE, INGEST, "expected", "a file that cannot be opened or parsed as its format"),
     Reason(ingest.CORRUPT_COMPRESSED_FILE, INGEST, "expected", "truncated or corrupt .gz/.zst (records before the damage are kept)"),
-    Reason(ingest.MISSING_TEXT_COLUMN, INGEST, "expected", "a Parquet/CSV file without the configured text column"),
+    Reason(ingest.MISSING_TEXT_COLUMN, INGEST, "expected", "a file whose records (most of them, for JSON Lines) lack the configured text field"),
+    Reason(ingest.TEXT_COLUMN_WRONG_TYPE, INGEST, "expected", "a file whose text column or field is not a string (one file-level row naming the type)"),
     Reason(ingest.UNSUPPORTED_FORMAT, INGEST, "expected", "a file extension of no format gem-spark reads"),
     # The heuristic prefilter.
     Reason(stage.PREFILTER_LOW_SCORE, "prefilter", "expected", "procedural score below prefilter.threshold"),
@@ -82,12 +85,14 @@ _CATALOGUE: tuple[Reason, ...] = (
     Reason(stage.NO_WORKFLOW, "extract", "expected", "no usable workflow was extracted"),
     Reason(workflow.NO_TOOLS, "extract", "expected", "a workflow without tools"),
     Reason(workflow.GRAPH_UNKNOWN_TOOL, "extract", "expected", "the execution graph names a tool the workflow lacks"),
-    Reason(workflow.GRAPH_CYCLE, "extract", "expected", "the execution graph has a cycle"),
     Reason(stage.JUDGE_R1_FAILED, "judge", "expected", "R1 tool-call hallucination: an argument value not given or derivable from the dialogue"),
     Reason(stage.JUDGE_R2_FAILED, "judge", "expected", "R2 capability hallucination: false inability, or a limitation not disclosed"),
     Reason(stage.JUDGE_R3_FAILED, "judge", "expected", "R3 context hallucination: misremembered constraints, entities or values"),
     # Rule checks before the judge model (all of a row's codes are in its rule_reasons).
     Reason(rule.TOOL_SCHEMA_INVALID, RULES, "expected", "a tool's parameters are not a valid JSON Schema object"),
+    Reason(rule.TOOL_DESCRIPTION_MISSING, RULES, "expected", "a tool with a valid schema but an empty description (warns by default)"),
+    Reason(rule.NO_TOOL_DEFINITIONS, RULES, "expected", "calls made while the trajectory defines no tool at all"),
+    Reason(rule.EMPTY_TOOL_RESULT, RULES, "expected", "a tool that returned nothing (warns by default: tools without output exist)"),
     Reason(rule.DUPLICATE_TOOL_NAME, RULES, "expected", "two tools share a name"),
     Reason(rule.TOOL_NAME_INVALID, RULES, "expected", "a tool name that is empty or not an identifier"),
     Reason(rule.UNKNOWN_TOOL_CALLED, RULES, "expected", "a call of a tool the toolset lacks"),

@@ -26,7 +26,7 @@ def test_every_code_the_modules_define_is_catalogued_and_nothing_else() -> None:
         | QUARANTINE_REASONS
         | {error.value for error in ErrorType}
         | _constants(stage_codes)
-        | {workflow.NO_TOOLS, workflow.GRAPH_UNKNOWN_TOOL, workflow.GRAPH_CYCLE}
+        | {workflow.NO_TOOLS, workflow.GRAPH_UNKNOWN_TOOL}
         | {stage_codes.judge_failed(rubric) for rubric in ("r1", "r2", "r3")}
     )
     assert set(reasons.CATALOGUE) == defined
