@@ -172,8 +172,15 @@ class PipelineConfig(StrictModel):
     # An error row is retried until a key has this many error rows for the current fingerprint.
     max_attempts: int = Field(default=3, ge=1)
     min_tool_calls: int = Field(default=1, ge=0)
-    # Rows per Delta commit inside a stage: a crash loses at most one uncommitted chunk.
-    commit_rows: int = Field(default=5000, ge=1)
+    # Commit pieces (none of these enter fingerprints): each task writes its finished rows as a Parquet
+    # piece every `piece_rows` rows or `piece_seconds` seconds, whichever comes first, so a crash loses
+    # at most the requests in flight plus one unwritten piece per task.
+    piece_rows: int = Field(default=20_000, ge=1)
+    piece_seconds: float = Field(default=120.0, gt=0)
+    # The driver commits every piece written so far (one Delta commit) at most this often, and logs progress.
+    commit_interval_s: float = Field(default=60.0, gt=0)
+    # A stage that committed at least this many pieces compacts its table afterwards (large files).
+    compact_after_pieces: int = Field(default=32, ge=1)
     # Selection labels outside GEM.md's label sets are recorded invalid; set True to reject such rows.
     reject_invalid_labels: bool = True
 
