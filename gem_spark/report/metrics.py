@@ -205,7 +205,8 @@ def _throughput(store: TableStore) -> tuple[list[dict[str, Any]], list[dict[str,
             tasks = []
         for stage in fed:
             feed = stage["feed"].asDict(recursive=True)
-            stages.append({"run_id": row["run_id"], "stage": stage["stage"], **{k: v for k, v in feed.items() if k != "tasks"}})
+            totals = {name: value for name, value in feed.items() if name != "tasks"}
+            stages.append({"run_id": row["run_id"], "stage": stage["stage"], **totals})
             tasks += [{"run_id": row["run_id"], "stage": stage["stage"], **task} for task in feed["tasks"]]
     return stages, tasks
 

@@ -162,7 +162,9 @@ class LLMStage(ABC):
         committer.recover()
         return committer
 
-    def infer_and_commit(self, ctx: StageContext, todo: DataFrame, n_rows: int, committer: PieceCommitter) -> StageFeed | None:
+    def infer_and_commit(
+        self, ctx: StageContext, todo: DataFrame, n_rows: int, committer: PieceCommitter
+    ) -> StageFeed | None:
         """Answer `todo` in one Spark job whose tasks write commit pieces while the driver commits them."""
         if not n_rows:
             return None

@@ -195,7 +195,8 @@ class CommitLoop:
             try:
                 self._committer.commit_new()
             except Exception:  # noqa: BLE001 - retried at the next tick, and at the end of the job
-                log.warning("stage %s: commit failed, retrying at the next tick", self._progress.stage, exc_info=True)
+                stage = self._progress.stage
+                log.warning("stage %s: commit failed, retrying at the next tick", stage, exc_info=True)
             log.info(self._progress.line())
 
 
@@ -212,6 +213,8 @@ def run_piece_job(stage: LLMStage, ctx: StageContext, todo: DataFrame, n_rows: i
         piece_rows=pipeline.piece_rows,
         piece_seconds=pipeline.piece_seconds,
     )
+    if ctx.spark.conf.get("spark.speculation", "false").lower() == "true":
+        log.warning("spark.speculation is on: two attempts of one task may both write (and commit) its rows")
     source = todo.repartition(runner.partitions) if runner.partitions else todo
     job = source.mapInArrow(task, _TASK_ROWS, profile=gpu_profile(runner.gpus_per_task))
     prices = (stage.model.prices.prompt_per_m, stage.model.prices.completion_per_m)

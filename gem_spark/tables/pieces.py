@@ -110,7 +110,8 @@ class Folder:
 
     def folders(self) -> list[str]:
         selector = pafs.FileSelector(self.root, allow_not_found=True)
-        return sorted(info.base_name for info in self.fs.get_file_info(selector) if info.type == pafs.FileType.Directory)
+        infos = self.fs.get_file_info(selector)
+        return sorted(info.base_name for info in infos if info.type == pafs.FileType.Directory)
 
     def move_in(self, source: Folder, name: str, new_name: str) -> None:
         """Move file `name` of `source` here as `new_name` (one rename: atomic on POSIX and HDFS)."""
@@ -293,11 +294,14 @@ class PieceCommitter:
             for version, ids in sorted(other.read_commits().items()):
                 recorded.update(ids)
                 replay = [pieces[piece] for piece in ids if piece in pieces]
-                self.store.commit_pieces(self.table, [p.file for p in replay], CommitId(f"{other_id}:{self.table}", version))
+                commit = CommitId(f"{other_id}:{self.table}", version)
+                self.store.commit_pieces(self.table, [piece.file for piece in replay], commit)
             for piece in pieces.values():
                 if piece.id not in recorded:  # a move, not a copy: a piece can only be adopted once
-                    self.run.pieces.move_in(other.pieces, f"{piece.id}.json", f"{ADOPTED}{other_id}-{piece.id}.json")
-            self.store.discard_piece_data(self.table, [pieces[piece].file for piece in recorded if piece in pieces])
+                    adopted_name = f"{ADOPTED}{other_id}-{piece.id}.json"
+                    self.run.pieces.move_in(other.pieces, f"{piece.id}.json", adopted_name)
+            replayed = [pieces[piece].file for piece in recorded if piece in pieces]
+            self.store.discard_piece_data(self.table, replayed)
             other.folder.delete()
         adopted = self.commit_new()
         if adopted:

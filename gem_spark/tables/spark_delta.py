@@ -126,12 +126,16 @@ class SparkDeltaStore(TableStore):
         if not files:
             return False
         context = self._spark.sparkContext
+        pool = context.getLocalProperty("spark.scheduler.pool")
         context.setLocalProperty("spark.scheduler.pool", COMMIT_POOL)
-        schema = self._table(name).toDF().schema
-        folder = self.piece_data_location(name)
-        pieces = self._spark.read.schema(schema).parquet(*(f"{folder}/{file.path}" for file in files))
-        size = sum(file.size for file in files)
-        return self.append(name, pieces.coalesce(max(1, -(-size // TARGET_FILE_BYTES))), commit)
+        try:
+            schema = self._table(name).toDF().schema
+            folder = self.piece_data_location(name)
+            pieces = self._spark.read.schema(schema).parquet(*(f"{folder}/{file.path}" for file in files))
+            size = sum(file.size for file in files)
+            return self.append(name, pieces.coalesce(max(1, -(-size // TARGET_FILE_BYTES))), commit)
+        finally:
+            context.setLocalProperty("spark.scheduler.pool", pool)
 
     def discard_piece_data(self, name: str, files: list[StagedFile]) -> None:
         delete_files(self.piece_data_location(name), files)

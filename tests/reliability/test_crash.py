@@ -28,7 +28,7 @@ KILL_POINTS = [
     ("stage.after.extract:kill", "between stages: extract done, generate not started"),
     ("pieces.committed.generate:kill", "mid-stage: first generate pieces committed by the driver thread"),
     ("piece.written.refine:kill-run:2", "between pieces: a refine task's second piece written"),
-    ("commit.staged.judge:kill", "inside judge's rule-rejection commit"),
+    ("piece.rows.judge:kill-run", "inside judge's first piece (teacher trajectories all pass the rules)"),
     ("pieces.committed.judge:kill", "mid-stage: first judged pieces committed"),
     ("commit.staged.accepted:kill", "inside the accepted commit"),
     ("commit.staged.runs:kill:2", "inside the runs table's end-row commit: all data written"),

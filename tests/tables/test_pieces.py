@@ -55,7 +55,8 @@ def table_keys(store: DeltaRsStore) -> Counter:
 
 
 def app_commits(store: DeltaRsStore) -> list[CommitId]:
-    return sorted((entry["commit"] for entry in store.history(TABLE) if entry["commit"]), key=lambda c: (c.app_id, c.version))
+    commits = [entry["commit"] for entry in store.history(TABLE) if entry["commit"]]
+    return sorted(commits, key=lambda commit: (commit.app_id, commit.version))
 
 
 def test_pieces_roll_every_n_rows_and_each_is_committed_once(store: DeltaRsStore) -> None:
