@@ -56,9 +56,10 @@ def _first_line(error: BaseException) -> str:
 
 
 def _counts_row(counts: StageCounts) -> dict[str, object]:
-    row = {field: getattr(counts, field) for field in STAGE_COUNTS.names}
-    row["feed"] = asdict(counts.feed) if counts.feed is not None else None
-    return row
+    """A stage's counts as a `runs` row; any record with StageCounts' fields will do (`feed` is optional)."""
+    feed = getattr(counts, "feed", None)
+    return {**{name: getattr(counts, name) for name in STAGE_COUNTS.names if name != "feed"},
+            "feed": asdict(feed) if feed is not None else None}  # fmt: skip
 
 
 class RunRecorder:
@@ -106,8 +107,9 @@ class RunRecorder:
             self.run_id, counts.stage, counts.n_in, counts.n_ok, counts.n_rejected, counts.n_error,
             counts.duration_s,
         )  # fmt: skip
-        if counts.feed is not None:
-            log.info("run %s stage %s: %s", self.run_id, counts.stage, counts.feed.describe())
+        feed = getattr(counts, "feed", None)
+        if feed is not None:
+            log.info("run %s stage %s: %s", self.run_id, counts.stage, feed.describe())
 
     def finish(self, status: str = FINISHED, message: str | None = None, reason: str | None = None) -> None:
         """Write the end row: `finished`, or `failed` with a reason code and a one-line message."""
