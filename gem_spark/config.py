@@ -190,7 +190,12 @@ class RunnerConfig(StrictModel):
 class PipelineConfig(StrictModel):
     max_attempts: int = setting(3, "An error row is retried until its key has this many error rows under the current fingerprint.", ge=1)
     min_tool_calls: int = setting(1, "Trajectories with fewer tool calls are rejected.", ge=0)
-    commit_rows: int = setting(5000, "Rows per Delta commit inside a stage: a crash loses at most one uncommitted chunk.", ge=1)
+    # Commit pieces (none of these enter fingerprints): a crash loses at most the requests in flight
+    # plus one unwritten piece per task.
+    piece_rows: int = setting(20_000, "Each task writes its finished rows as a Parquet piece every piece_rows rows or piece_seconds seconds, whichever comes first.", ge=1)
+    piece_seconds: float = setting(120.0, "Longest time a task fills one piece before writing it (seconds).", gt=0)
+    commit_interval_s: float = setting(60.0, "The driver commits every piece written so far (one Delta commit) at most this often, and logs progress (seconds).", gt=0)
+    compact_after_pieces: int = setting(32, "A stage that committed at least this many pieces compacts its table afterwards (large files).", ge=1)
     reject_invalid_labels: bool = setting(True, "Reject selection rows whose labels are outside GEM.md's label sets (false: keep them, recorded invalid).")
 
 

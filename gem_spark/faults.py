@@ -5,6 +5,9 @@ equals the armed point (an unset variable costs one dict lookup). `hit` (default
 passage through the point in this process fires. Actions:
 
 - `kill`: SIGKILL this process (the driver dies as on preemption: no cleanup, no `finally`).
+- `kill-run`: SIGKILL the pipeline's driver, the process named by `GEM_FAULT_RUN_PID` (the crash
+  tests' driver sets it before Spark starts, so executors inherit it), then this process: the whole
+  run dies from a point inside a task, as when a cluster is lost.
 - `exit-first-attempt`: on a Spark executor, `os._exit(1)` the Python worker when the task runs its
   first attempt, so Spark's retry (attempt 1) succeeds; a no-op outside a task.
 - `barrier`: wait until `GEM_FAULT_PARTIES` processes (default 2) reached the point (they meet in the
@@ -15,7 +18,10 @@ prove the fault happened where it meant it to.
 
 Points (where `fault_point` is called):
 - `stage.before.<stage>` / `stage.after.<stage>`: pipeline.run_pipeline, between stages.
-- `chunk.after.<stage>`: LLMStage.infer_and_commit, after each chunk's commit (mid-stage).
+- `piece.rows.<stage>`: tables.pieces.PieceWriter, on the executor after rows went into the open
+  piece (inside a piece); `piece.written.<stage>`: after a piece's manifest is written (between pieces).
+- `pieces.committed.<stage>`: tables.pieces.PieceCommitter, on the driver's commit thread after each
+  commit of pieces (mid-stage, the Spark job still running).
 - `commit.staged.<table>` / `commit.done.<table>`: DeltaRsStore.append, after the data files are
   written but before the Delta log entry, and after the commit (inside a table commit).
 - `llm.task`: llm.spark.answer_partition, on the executor before a partition's first request.
@@ -30,8 +36,9 @@ import time
 FAULT_ENV = "GEM_FAULT"
 FAULT_LOG_ENV = "GEM_FAULT_LOG"
 FAULT_PARTIES_ENV = "GEM_FAULT_PARTIES"
+FAULT_RUN_PID_ENV = "GEM_FAULT_RUN_PID"
 BARRIER_TIMEOUT_S = 600.0
-ACTIONS = ("kill", "exit-first-attempt", "barrier")
+ACTIONS = ("kill", "kill-run", "exit-first-attempt", "barrier")
 
 _hits: dict[str, int] = {}
 
@@ -49,6 +56,10 @@ def fault_point(name: str) -> None:
         return
     if action == "kill":
         _record(name)
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif action == "kill-run":
+        _record(name)
+        os.kill(int(os.environ.get(FAULT_RUN_PID_ENV, os.getpid())), signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)
     elif action == "exit-first-attempt" and _first_task_attempt():
         _record(name)

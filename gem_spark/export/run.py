@@ -35,7 +35,7 @@ from gem_spark.report.metrics import collect_funnel
 from gem_spark.session import get_spark
 from gem_spark.stages.common import OK
 from gem_spark.tables import open_store
-from gem_spark.tables.delta_rs import delta_arrow_schema
+from gem_spark.tables.staged_files import delta_arrow_schema
 from gem_spark.tables.latest import latest_rows
 
 if TYPE_CHECKING:

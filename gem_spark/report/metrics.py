@@ -70,6 +70,9 @@ class ReportData:
     rule_failures: dict[str, int] = field(default_factory=dict)
     costs: list[StageCost] = field(default_factory=list)
     runs: list[dict[str, Any]] = field(default_factory=list)
+    # Inference throughput per (run, stage), and per task of the latest run's stages (from `runs`).
+    throughput: list[dict[str, Any]] = field(default_factory=list)
+    task_throughput: list[dict[str, Any]] = field(default_factory=list)
 
     def status_total(self, table: str, status: str | None = None) -> int:
         counts = self.funnel.get(table, {})
@@ -210,9 +213,29 @@ def collect_funnel(store: TableStore) -> ReportData:
     return ReportData(funnel=_funnel(store), complexity=_complexity(store))
 
 
+def _throughput(store: TableStore) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each run's LLM stages with their feed metrics, oldest first; the tasks of the latest such run."""
+    if not store.exists(RUNS_TABLE):
+        return [], []
+    stages, tasks = [], []
+    for row in read_runs(store).orderBy("started_at", "run_id").collect():
+        fed = [stage for stage in row["stages"] if stage["feed"] is not None]
+        if fed:
+            tasks = []
+        for stage in fed:
+            feed = stage["feed"].asDict(recursive=True)
+            totals = {name: value for name, value in feed.items() if name != "tasks"}
+            stages.append({"run_id": row["run_id"], "stage": stage["stage"], **totals})
+            tasks += [{"run_id": row["run_id"], "stage": stage["stage"], **task} for task in feed["tasks"]]
+    return stages, tasks
+
+
 def collect(store: TableStore, config: GemConfig) -> ReportData:
     rubrics, rules = _judge(store)
+    throughput, task_throughput = _throughput(store)
     return ReportData(
+        throughput=throughput,
+        task_throughput=task_throughput,
         funnel=_funnel(store),
         labels=_labels(store),
         complexity=_complexity(store),

@@ -161,4 +161,27 @@ def runs(data: ReportData, folder: Path) -> Section:
     )
 
 
-SECTIONS = (funnel, pass_rates, labels, complexity, judge, cost, runs)
+def throughput(data: ReportData, folder: Path) -> Section:
+    header = ["run", "stage", "requests", "errors", "requests/s", "tokens/s", "running per engine step",
+              "mean in flight", "first result (s)", "pieces", "commits", "seconds"]  # fmt: skip
+    rows = [[r["run_id"], r["stage"], r["requests"], r["errors"], r["requests_per_s"], r["tokens_per_s"],
+             r["mean_running_per_step"], r["mean_in_flight"], r["first_result_s"], r["pieces"], r["commits"],
+             r["wall_s"]] for r in data.throughput]  # fmt: skip
+    task_header = ["stage", "task", "attempt", "rows", "requests/s", "tokens/s", "running per engine step",
+                   "mean in flight", "first result (s)", "seconds"]  # fmt: skip
+    task_rows = [[t["stage"], t["partition"], t["attempt"], t["rows"], t["requests_per_s"], t["tokens_per_s"],
+                  t["mean_running_per_step"], t["mean_in_flight"], t["first_result_s"], t["elapsed_s"]]
+                 for t in data.task_throughput]  # fmt: skip
+    recent = data.throughput[-12:]
+    plots.bars(folder / "throughput.png", "Tokens per second per stage (latest runs)",
+               [f"{r['stage']} {r['run_id'][9:15]}" for r in recent], [r["tokens_per_s"] for r in recent],
+               "tokens/s")  # fmt: skip
+    text = ("Each LLM stage's inference job: rates over the job's wall time; running requests per engine "
+            "step (vllm) and mean in-flight requests (openai) show how full the engines were kept. Blank: "
+            "not measured by that backend.")  # fmt: skip
+    tables = [Table(header, rows, "Per stage and run"),
+              Table(task_header, task_rows, "Per task, latest run with inference")]  # fmt: skip
+    return Section("Inference throughput", text, tables, ["throughput.png"])
+
+
+SECTIONS = (funnel, pass_rates, labels, complexity, judge, cost, throughput, runs)

@@ -126,16 +126,15 @@ class JudgeStage(TrajectoryStage):
 
     def run(self, ctx: StageContext) -> StageCounts:
         started = time.monotonic()
+        committer = self.committer(ctx)
         checked = self.check_rules(self.pending_work(ctx)).cache()
         n_in = checked.count()
         passing = checked.filter(F.size("rule_reasons") == 0).drop("rule_reasons").cache()
         n_requests = passing.count()
-        version = 0
         if n_in > n_requests:
             broken = checked.filter(F.size("rule_reasons") > 0)
-            self.commit(ctx, self.rule_rejections(broken, ctx.run_id), version)
-            version += 1
-        self.infer_and_commit(ctx, passing, n_requests, version)
+            self.commit(ctx, self.rule_rejections(broken, ctx.run_id), "rules")
+        feed = self.infer_and_commit(ctx, passing, n_requests, committer)
         checked.unpersist()
         passing.unpersist()
-        return count_written(ctx, self.name, n_in, n_requests, started)
+        return count_written(ctx, self.name, n_in, n_requests, started, feed)

@@ -3,7 +3,7 @@
 A concrete stage supplies four things: its inputs (with the key and the input row's fingerprint), the
 request for one row (format_input), the outcome for one row and its model output (format_output), and
 its payload columns. Everything else — fingerprints, pending-work selection, batching on executors,
-error rows, idempotent commits in chunks — happens here once.
+error rows, results committed in pieces while one long job runs (`piece_job`) — happens here once.
 """
 
 from __future__ import annotations
@@ -13,19 +13,15 @@ import logging
 import os
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import pandas as pd
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructField, StructType
 
 from gem_spark.code_version import code_version, package_modules
-from gem_spark.faults import fault_point
 from gem_spark.llm.errors import describe
 from gem_spark.llm.protocol import LLMRequest
-from gem_spark.llm.spark import run_llm
 from gem_spark.prompts import PROMPTS_DIR_ENV, PromptTemplate, load_template
 from gem_spark.stages.codes import NO_RESULT, OUTCOME_FAILED
 from gem_spark.stages.common import (
@@ -39,6 +35,9 @@ from gem_spark.stages.common import (
     pending,
     stage_schema,
 )
+from gem_spark.stages.piece_job import run_piece_job
+from gem_spark.tables.feed_metrics import StageFeed
+from gem_spark.tables.pieces import PieceCommitter
 from gem_spark.tables.runs import StageCounts
 from gem_spark.tables.store import CommitId
 
@@ -202,50 +201,39 @@ class LLMStage(ABC):
             todo = todo.orderBy(self.key).limit(ctx.limit)
         return todo
 
-    def infer_and_commit(self, ctx: StageContext, todo: DataFrame, n_rows: int, first_version: int = 0) -> int:
-        """Run the model over `todo` chunk by chunk, one idempotent commit per chunk; next free version."""
-        version = first_version
-        for chunk in chunks(todo, self.key, n_rows, self.pipeline_config.commit_rows):
-            results = run_llm(chunk, self.model, ctx.config.runner, self.build_request)
-            self.commit(ctx, self.finish(results, ctx.run_id), version)
-            fault_point(f"chunk.after.{self.name}")
-            version += 1
-        return version
+    def committer(self, ctx: StageContext) -> PieceCommitter:
+        """This run's piece committer for the stage table, after it finished what killed runs left
+        (call before `pending_work`, so adopted rows count as done)."""
+        ctx.store.ensure(self.name, self.schema())
+        committer = PieceCommitter(ctx.store, self.name, ctx.run_id)
+        committer.recover()
+        return committer
+
+    def infer_and_commit(
+        self, ctx: StageContext, todo: DataFrame, n_rows: int, committer: PieceCommitter
+    ) -> StageFeed | None:
+        """Answer `todo` in one Spark job whose tasks write commit pieces while the driver commits them."""
+        if not n_rows:
+            return None
+        return run_piece_job(self, ctx, todo, n_rows, committer)
 
     def run(self, ctx: StageContext) -> StageCounts:
         started = time.monotonic()
+        committer = self.committer(ctx)
         todo = self.pending_work(ctx).cache()
         n_in = todo.count()
-        self.infer_and_commit(ctx, todo, n_in)
+        feed = self.infer_and_commit(ctx, todo, n_in, committer)
         todo.unpersist()
-        return count_written(ctx, self.name, n_in, n_in, started)
+        return count_written(ctx, self.name, n_in, n_in, started, feed)
 
-    def finish(self, results: DataFrame, run_id: str) -> DataFrame:
-        schema = self.schema()
-
-        def finish_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-            for batch in batches:
-                rows = [self.finish_row(row, run_id) for row in batch.to_dict("records")]
-                yield pd.DataFrame(rows, columns=schema.fieldNames())
-
-        return results.mapInPandas(finish_batches, schema=schema)
-
-    def commit(self, ctx: StageContext, rows: DataFrame, version: int) -> None:
-        ctx.store.append(self.name, rows, CommitId(app_id=f"{ctx.run_id}:{self.name}", version=version))
+    def commit(self, ctx: StageContext, rows: DataFrame, part: str) -> None:
+        """One idempotent commit of `rows` outside the piece job (e.g. the judge's rule rejections)."""
+        ctx.store.append(self.name, rows, CommitId(app_id=f"{ctx.run_id}:{self.name}:{part}", version=0))
 
 
-def chunks(todo: DataFrame, key: str, n_rows: int, chunk_rows: int) -> Iterator[DataFrame]:
-    """Split pending work into commit-sized chunks by a stable hash of the key."""
-    n_chunks = max(1, -(-n_rows // chunk_rows)) if n_rows else 0
-    if n_chunks == 1:
-        yield todo
-        return
-    bucket = F.pmod(F.xxhash64(F.col(key)), F.lit(n_chunks))
-    for index in range(n_chunks):
-        yield todo.filter(bucket == index)
-
-
-def count_written(ctx: StageContext, table: str, n_in: int, n_requests: int, started: float) -> StageCounts:
+def count_written(
+    ctx: StageContext, table: str, n_in: int, n_requests: int, started: float, feed: StageFeed | None = None
+) -> StageCounts:
     """Counts by status of what this run wrote to `table` (read back, so nothing is computed twice)."""
     by_status: dict[str, int] = {}
     if n_in:  # a stage with nothing pending wrote nothing: no Spark job to count it
@@ -259,6 +247,7 @@ def count_written(ctx: StageContext, table: str, n_in: int, n_requests: int, sta
         n_error=by_status.get(ERROR, 0),
         duration_s=round(time.monotonic() - started, 3),
         n_requests=n_requests,
+        feed=feed,
     )
-    log.info("stage %s: %s", table, counts)
+    log.info("stage %s: %s", table, replace(counts, feed=None))  # the feed is logged by the run recorder
     return counts

@@ -7,7 +7,6 @@ commit that also records the app transaction, so the driver never holds the data
 
 from __future__ import annotations
 
-import inspect
 import json
 import time
 from collections.abc import Callable
@@ -19,13 +18,18 @@ from deltalake import DeltaTable
 from deltalake.exceptions import CommitFailedError
 from deltalake.exceptions import TableNotFoundError as DeltaTableNotFoundError
 from deltalake.transaction import AddAction, CommitProperties, Transaction
-from pyspark.sql.pandas.types import to_arrow_schema
 from pyspark.sql.types import StructType
 
 from gem_spark.faults import fault_point
 from gem_spark.tables.conform import conform, require_same_schema
-from gem_spark.tables.naming import table_path
-from gem_spark.tables.staged_files import StagedFile, delete_files, stage_driver_rows, stage_files
+from gem_spark.tables.naming import PIECE_STAGING, check_table_name, table_path
+from gem_spark.tables.staged_files import (
+    StagedFile,
+    delete_files,
+    delta_arrow_schema,
+    stage_driver_rows,
+    stage_files,
+)
 from gem_spark.tables.store import CommitConflictError, CommitId, TableError, TableNotFoundError, TableStore
 
 if TYPE_CHECKING:
@@ -34,14 +38,6 @@ if TYPE_CHECKING:
 # Reader features that do not change which rows a table's file list holds; any other one (deletion
 # vectors, column mapping) needs a full Delta reader, i.e. the spark-delta engine.
 _FILE_LIST_SAFE_READER_FEATURES = frozenset({"timestampNtz", "v2Checkpoint", "vacuumProtocolCheck"})
-
-
-def delta_arrow_schema(schema: StructType) -> pa.Schema:
-    """The Arrow schema Delta stores for a Spark schema (timestamps are microseconds in UTC)."""
-    # PySpark 4.2 made UTC opt-in (`timezone=`); 4.0 and 4.1 always convert to UTC and lack the keyword.
-    if "timezone" in inspect.signature(to_arrow_schema).parameters:
-        return to_arrow_schema(schema, timezone="UTC")
-    return to_arrow_schema(schema)
 
 
 def spark_schema(table: DeltaTable) -> StructType:
@@ -71,18 +67,27 @@ def _commit_actions(table: DeltaTable, files: list[StagedFile], schema: pa.Schem
 def commit_files(table_uri: str, files: list[StagedFile], schema: pa.Schema, commit: CommitId) -> bool:
     """Commit staged files as `commit`; False (and the files removed) when `commit` is already recorded,
     also when a concurrent writer recorded it first. Any other lost race raises CommitConflictError."""
-    table = DeltaTable(table_uri)
-    if already_applied(table, commit):
+    try:
+        applied = _commit_once(DeltaTable(table_uri), files, schema, commit)
+    except CommitConflictError:
         delete_files(table_uri, files)
+        raise
+    if not applied:
+        delete_files(table_uri, files)
+    return applied
+
+
+def _commit_once(table: DeltaTable, files: list[StagedFile], schema: pa.Schema, commit: CommitId) -> bool:
+    """Commit `files` as `commit` unless it is already recorded (then False); never deletes a file."""
+    if already_applied(table, commit):
         return False
     try:
         _commit_actions(table, files, schema, commit)
     except CommitFailedError as exc:
-        delete_files(table_uri, files)
         table.update_incremental()
         if already_applied(table, commit):
             return False
-        msg = f"table {table_uri}: commit {commit} lost to a concurrent writer: {exc}"
+        msg = f"table {table.table_uri}: commit {commit} lost to a concurrent writer: {exc}"
         raise CommitConflictError(msg) from exc
     return True
 
@@ -144,6 +149,22 @@ class DeltaRsStore(TableStore):
         applied = commit_files(self.location(name), files, schema, commit)
         fault_point(f"commit.done.{name}")
         return applied
+
+    def piece_data_location(self, name: str) -> str:
+        # Pieces are written where the table's files live and committed as they are: no copy.
+        return self.location(name)
+
+    def piece_staging_location(self, name: str) -> str:
+        return f"{table_path(self._root, PIECE_STAGING)}/{check_table_name(name)}"
+
+    def commit_pieces(self, name: str, files: list[StagedFile], commit: CommitId) -> bool:
+        table = self._open(name)
+        applied = _commit_once(table, files, delta_arrow_schema(spark_schema(table)), commit)
+        fault_point(f"commit.done.{name}")
+        return applied
+
+    def discard_piece_data(self, name: str, files: list[StagedFile]) -> None:
+        return  # committed pieces are the table's own files
 
     def read(self, name: str, version: int | None = None) -> DataFrame:
         table = self._open(name)

@@ -10,6 +10,8 @@ from gem_spark.tables.store import TableError
 _TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 # `s3://bucket/x`, `abfss://...`, `file:///x`: a URI is passed through; anything else is a local path.
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+# Folders under the root beside the tables: commit-piece manifests, and staged piece copies (spark-delta).
+PIECE_STAGING, PIECE_DATA = "_pieces", "_piece_data"
 
 
 def check_table_name(name: str) -> str:

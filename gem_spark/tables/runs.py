@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from gem_spark.tables.feed_metrics import StageFeed
 from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.schemas import RUNS, STAGE_COUNTS
 from gem_spark.tables.store import CommitId
@@ -41,6 +42,7 @@ class StageCounts:
     n_error: int
     duration_s: float
     n_requests: int = 0
+    feed: StageFeed | None = None
 
 
 def new_run_id() -> str:
@@ -54,7 +56,10 @@ def _first_line(error: BaseException) -> str:
 
 
 def _counts_row(counts: StageCounts) -> dict[str, object]:
-    return {field: getattr(counts, field) for field in STAGE_COUNTS.names}
+    """A stage's counts as a `runs` row; any record with StageCounts' fields will do (`feed` is optional)."""
+    feed = getattr(counts, "feed", None)
+    return {**{name: getattr(counts, name) for name in STAGE_COUNTS.names if name != "feed"},
+            "feed": asdict(feed) if feed is not None else None}  # fmt: skip
 
 
 class RunRecorder:
@@ -102,6 +107,9 @@ class RunRecorder:
             self.run_id, counts.stage, counts.n_in, counts.n_ok, counts.n_rejected, counts.n_error,
             counts.duration_s,
         )  # fmt: skip
+        feed = getattr(counts, "feed", None)
+        if feed is not None:
+            log.info("run %s stage %s: %s", self.run_id, counts.stage, feed.describe())
 
     def finish(self, status: str = FINISHED, message: str | None = None, reason: str | None = None) -> None:
         """Write the end row: `finished`, or `failed` with a reason code and a one-line message."""

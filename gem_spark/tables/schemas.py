@@ -81,6 +81,43 @@ PREFILTER = row_schema(
     ],
 )
 
+# gem_spark.tables.feed_metrics.TaskFeed / StageFeed, field for field.
+_RATES = [
+    _required("requests", LongType()),
+    _required("errors", LongType()),
+    _required("prompt_tokens", LongType()),
+    _required("completion_tokens", LongType()),
+]
+TASK_FEED = StructType(
+    [
+        _required("partition", IntegerType()),
+        _required("attempt", IntegerType()),
+        _required("rows", LongType()),
+        *_RATES,
+        _required("elapsed_s", DoubleType()),
+        _required("requests_per_s", DoubleType()),
+        _required("tokens_per_s", DoubleType()),
+        _optional("first_result_s", DoubleType()),
+        _required("engine_steps", LongType()),
+        _optional("mean_running_per_step", DoubleType()),
+        _optional("mean_in_flight", DoubleType()),
+    ]
+)
+STAGE_FEED = StructType(
+    [
+        *_RATES,
+        _required("wall_s", DoubleType()),
+        _required("requests_per_s", DoubleType()),
+        _required("tokens_per_s", DoubleType()),
+        _optional("first_result_s", DoubleType()),
+        _optional("mean_running_per_step", DoubleType()),
+        _optional("mean_in_flight", DoubleType()),
+        _required("pieces", LongType()),
+        _required("commits", LongType()),
+        _required("tasks", ArrayType(TASK_FEED, containsNull=False)),
+    ]
+)
+
 STAGE_COUNTS = StructType(
     [
         _required("stage", StringType()),
@@ -91,6 +128,8 @@ STAGE_COUNTS = StructType(
         _required("duration_s", DoubleType()),
         # Model requests the stage made (0 for stages without a model, and on a rerun with nothing new).
         _required("n_requests", LongType()),
+        # Throughput of the stage's inference job (null for stages without one): tables/feed_metrics.py.
+        _optional("feed", STAGE_FEED),
     ]
 )
 

@@ -19,12 +19,17 @@ from delta.tables import DeltaTable
 from pyspark.sql import functions as F
 
 from gem_spark.tables.conform import conform, require_same_schema
-from gem_spark.tables.naming import catalog_name, table_path
+from gem_spark.tables.naming import PIECE_DATA, PIECE_STAGING, catalog_name, check_table_name, table_path
+from gem_spark.tables.staged_files import StagedFile, delete_files
 from gem_spark.tables.store import CommitConflictError, CommitId, TableNotFoundError, TableStore
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, DataFrameReader, SparkSession
     from pyspark.sql.types import StructType
+
+COMMIT_POOL = "gem_commits"
+# Files a piece commit aims for (Delta's OPTIMIZE default is 1 GiB; pieces are merged up to this).
+TARGET_FILE_BYTES = 256 << 20
 
 # delta.exceptions exports exactly Delta's commit-conflict exceptions.
 _CONFLICTS = tuple(getattr(delta_errors, name) for name in delta_errors.__all__)
@@ -105,6 +110,35 @@ class SparkDeltaStore(TableStore):
         self, name: str, rows: list[dict[str, Any]], schema: StructType, commit: CommitId
     ) -> bool:
         return self.append(name, self._spark.createDataFrame(rows, schema), commit)
+
+    # -- commit pieces: executors stage Parquet pieces, the driver copies them in with txnAppId --------
+    # delta-spark has no public API to commit files it did not write, so a commit reads the staged pieces
+    # and appends them (one small Spark job, merged into few large files) under the commit's app
+    # transaction, which Delta skips when it is already recorded. The job runs from the stage's commit
+    # thread beside the long inference job, in the FAIR pool `gem_commits`: it needs free cores there.
+    def piece_data_location(self, name: str) -> str:
+        return f"{table_path(self._root, PIECE_DATA)}/{check_table_name(name)}"
+
+    def piece_staging_location(self, name: str) -> str:
+        return f"{table_path(self._root, PIECE_STAGING)}/{check_table_name(name)}"
+
+    def commit_pieces(self, name: str, files: list[StagedFile], commit: CommitId) -> bool:
+        if not files:
+            return False
+        context = self._spark.sparkContext
+        pool = context.getLocalProperty("spark.scheduler.pool")
+        context.setLocalProperty("spark.scheduler.pool", COMMIT_POOL)
+        try:
+            schema = self._table(name).toDF().schema
+            folder = self.piece_data_location(name)
+            pieces = self._spark.read.schema(schema).parquet(*(f"{folder}/{file.path}" for file in files))
+            size = sum(file.size for file in files)
+            return self.append(name, pieces.coalesce(max(1, -(-size // TARGET_FILE_BYTES))), commit)
+        finally:
+            context.setLocalProperty("spark.scheduler.pool", pool)
+
+    def discard_piece_data(self, name: str, files: list[StagedFile]) -> None:
+        delete_files(self.piece_data_location(name), files)
 
     @staticmethod
     def _latest_version(table: DeltaTable) -> int:

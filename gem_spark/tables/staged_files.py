@@ -9,6 +9,7 @@ uses pyarrow only, never `deltalake`: its tokio runtime panics in the forked Pyt
 
 from __future__ import annotations
 
+import inspect
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
+from pyspark.sql.pandas.types import to_arrow_schema
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 if TYPE_CHECKING:
@@ -51,6 +53,20 @@ class StagedFile:
     rows: int
 
 
+def delta_arrow_schema(schema: StructType) -> pa.Schema:
+    """The Arrow schema Delta stores for a Spark schema (timestamps are microseconds in UTC)."""
+    # PySpark 4.2 made UTC opt-in (`timezone=`); 4.0 and 4.1 always convert to UTC and lack the keyword.
+    if "timezone" in inspect.signature(to_arrow_schema).parameters:
+        return to_arrow_schema(schema, timezone="UTC")
+    return to_arrow_schema(schema)
+
+
+def conform_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """`batch` in the table's column order and types. Spark hands timestamps over in the session time
+    zone; Delta stores them as UTC. The cast also rejects nulls in a NOT NULL column (ValueError)."""
+    return batch.select(schema.names).cast(schema)
+
+
 def _write_file(
     batches: Iterable[pa.RecordBatch], table_uri: str, schema: pa.Schema, name: str
 ) -> StagedFile | None:
@@ -62,9 +78,7 @@ def _write_file(
         for batch in batches:
             if batch.num_rows == 0:
                 continue
-            # Spark hands timestamps over in the session time zone; Delta stores them as UTC.
-            # The cast also rejects nulls in a NOT NULL column (ValueError, failing the write).
-            batch = batch.select(schema.names).cast(schema)
+            batch = conform_batch(batch, schema)
             if writer is None:
                 writer = pq.ParquetWriter(
                     f"{root}/{name}", schema, filesystem=filesystem, compression=COMPRESSION

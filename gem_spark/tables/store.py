@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
     from pyspark.sql.types import StructType
 
+    from gem_spark.tables.staged_files import StagedFile
+
 
 @dataclass(frozen=True)
 class CommitId:
@@ -103,6 +105,24 @@ class TableStore(ABC):
     ) -> bool:
         """`append` for a few rows built on the driver (a run's bookkeeping), whose columns are `schema`;
         an engine may commit them without a Spark job."""
+
+    # -- commit pieces (see `tables.pieces`) ---------------------------------------------------
+    @abstractmethod
+    def piece_data_location(self, name: str) -> str:
+        """Folder (URI) where executors write the Parquet pieces of table `name`."""
+
+    @abstractmethod
+    def piece_staging_location(self, name: str) -> str:
+        """Folder (URI) of the piece manifests and commit records of table `name`, one sub-folder per run."""
+
+    @abstractmethod
+    def commit_pieces(self, name: str, files: list[StagedFile], commit: CommitId) -> bool:
+        """Commit piece files (paths relative to `piece_data_location`) as `commit`; False (nothing written)
+        when `commit` is already recorded. Never deletes a piece: a replay must find it again."""
+
+    @abstractmethod
+    def discard_piece_data(self, name: str, files: list[StagedFile]) -> None:
+        """Pieces that are committed or replayed for good: drop them where they are only staged copies."""
 
     @abstractmethod
     def read(self, name: str, version: int | None = None) -> DataFrame:

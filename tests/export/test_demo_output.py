@@ -98,4 +98,6 @@ def test_demo_report_shows_the_run(demo: GemConfig, spark, tmp_path: Path) -> No
         assert f"| {stage} |" in markdown
     assert "run:teacher" in markdown and "run:synthesizer" in markdown
     dom = dump_dom(index, tmp_path / "profile")
-    assert 'data-images="9" data-images-loaded="9"' in dom
+    assert 'data-images="10" data-images-loaded="10"' in dom
+    throughput = markdown.split("## Inference throughput")[1]
+    assert "| select | 12 | 0 |" in throughput  # the teacher run's select job: 12 requests, no errors

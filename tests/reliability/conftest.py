@@ -10,7 +10,7 @@ import pytest
 from gem_spark.config import load_config
 from gem_spark.pipeline import run_pipeline
 from gem_spark.stages.ingest import run_ingest
-from tests.reliability.lake import CORPUS, SNAPSHOT, lake_state, write_config
+from tests.reliability.lake import CORPUS, PIECES, SNAPSHOT, lake_state, write_config
 
 
 @pytest.fixture(scope="session")
@@ -33,10 +33,10 @@ def lake(ingested_lake: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def teacher_baseline(ingested_lake: Path, tmp_path_factory: pytest.TempPathFactory, spark) -> dict:
-    """Table contents after one uninterrupted teacher run (commit_rows=5, as the crash tests use)."""
+    """Table contents after one uninterrupted teacher run (small pieces, as the crash tests use)."""
     folder = tmp_path_factory.mktemp("baseline")
     root = folder / "lake"
     shutil.copytree(ingested_lake, root)
-    config = load_config(write_config(folder, root, pipeline={"commit_rows": 5}))
+    config = load_config(write_config(folder, root, pipeline=PIECES))
     run_pipeline(config, "teacher", spark=spark)
     return lake_state(root)

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from gem_spark.config import load_config
+from gem_spark.faults import FAULT_RUN_PID_ENV
 from gem_spark.pipeline import run_pipeline
 from gem_spark.stages.ingest import run_ingest
 
 
 def main() -> None:
+    # Executors inherit it (Spark starts after this line): the fault action `kill-run` kills this process.
+    os.environ[FAULT_RUN_PID_ENV] = str(os.getpid())
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", required=True)
     parser.add_argument("--set", dest="overrides", action="append", default=[])

@@ -87,6 +87,8 @@ def completion(text: str) -> bytes:
 class FakeEndpoint:
     answers: dict[str, Recorded]
     latency_s: float = 0.0
+    # Per-prompt latency (prompt hash → seconds), e.g. drawn from a long-tailed distribution; wins over latency_s.
+    latency_of: Callable[[str], float] | None = None
     plan: FaultPlan | None = None
     # A fault "timeout" sleeps this long before answering (longer than the client's timeout).
     hang_s: float = 3.0
@@ -146,6 +148,8 @@ def _handler(endpoint: FakeEndpoint) -> type[BaseHTTPRequestHandler]:
                 return
             if fault == "timeout":
                 time.sleep(endpoint.hang_s)
+            elif endpoint.latency_of is not None:
+                time.sleep(endpoint.latency_of(digest))
             elif endpoint.latency_s:
                 time.sleep(endpoint.latency_s)
             status, payload = _FAULT_REPLIES.get(fault or "", (200, b""))

@@ -25,13 +25,15 @@ CORPUS = REPO / "examples" / "corpus"
 SNAPSHOT = "s1"
 STAGE_TABLES = ("select", "extract", "generate", "refine", "synthesize", "judge", "accepted")
 KEYS = {"select": "segment_id", "extract": "segment_id"}
+# Commit pieces of 2 rows and a commit tick every 50 ms: several pieces and commits per stage.
+PIECES: dict[str, Any] = {"piece_rows": 2, "commit_interval_s": 0.05}
 # Columns that differ between two runs computing the same thing: who wrote it, when, and the timings.
 RUN_COLUMNS = frozenset({"run_id", "created_at", "llm"})
 
 
 def write_config(folder: Path, root: Path, **sections: dict[str, Any]) -> Path:
     """A config file for one test: conf/local.yaml's replay models, delta-rs tables under `root`, small
-    Spark settings; `sections` are merged over it one level deep (e.g. pipeline={"commit_rows": 4})."""
+    Spark settings; `sections` are merged over it one level deep (e.g. pipeline=PIECES)."""
     data: dict[str, Any] = yaml.safe_load((REPO / "conf" / "local.yaml").read_text())
     for model in data["models"].values():
         model["responses"] = str(RESPONSES)

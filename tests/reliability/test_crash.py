@@ -4,7 +4,9 @@ Each case arms one fault point (gem_spark.faults) in a subprocess running the wh
 which kills itself there with SIGKILL — deterministic, not timing-based. The rerun (in this process)
 must finish the work, and the tables must then hold exactly what an uninterrupted run wrote, as sets
 of (key, fingerprint, status, payload hash), with at most one ok/rejected row per (key, fingerprint).
-With commit_rows=5 the 12 selected segments are committed in 3 chunks, so "mid-stage" points exist.
+With PIECES (2 rows a piece, a commit tick every 50 ms) every stage writes several pieces per task, so
+points inside a piece, between pieces and between commits exist; `kill-run` points fire on an executor
+and kill the driver with it.
 """
 
 from __future__ import annotations
@@ -15,19 +17,19 @@ import pytest
 
 from gem_spark.config import load_config
 from gem_spark.pipeline import run_pipeline
-from tests.reliability.lake import lake_state, run_driver, run_statuses, settled_duplicates, write_config
+from tests.reliability.lake import PIECES, lake_state, run_driver, run_statuses, settled_duplicates, write_config
 
 # (fault spec, what the process was doing when it died)
 KILL_POINTS = [
     ("stage.before.select:kill", "run row written, no stage started"),
-    ("commit.staged.select:kill", "inside select's first commit: Parquet files written, Delta log not"),
-    ("chunk.after.select:kill:2", "mid-stage: 2 of 3 select chunks committed"),
-    ("commit.done.extract:kill", "extract's first chunk committed, before the stage went on"),
+    ("piece.written.select:kill-run", "between pieces: a task's first select piece written, not committed"),
+    ("piece.rows.select:kill-run:2", "inside a piece: rows in the open piece file, not closed"),
+    ("commit.done.extract:kill", "extract's first piece commit landed, its record not yet settled"),
     ("stage.after.extract:kill", "between stages: extract done, generate not started"),
-    ("chunk.after.generate:kill", "mid-stage: first generate chunk committed"),
-    ("commit.staged.refine:kill:2", "inside refine's second commit"),
-    ("commit.staged.judge:kill", "inside judge's first commit (rule rejections)"),
-    ("chunk.after.judge:kill", "mid-stage: first judged chunk committed"),
+    ("pieces.committed.generate:kill", "mid-stage: first generate pieces committed by the driver thread"),
+    ("piece.written.refine:kill-run:2", "between pieces: a refine task's second piece written"),
+    ("piece.rows.judge:kill-run", "inside judge's first piece (teacher trajectories all pass the rules)"),
+    ("pieces.committed.judge:kill", "mid-stage: first judged pieces committed"),
     ("commit.staged.accepted:kill", "inside the accepted commit"),
     ("commit.staged.runs:kill:2", "inside the runs table's end-row commit: all data written"),
 ]
@@ -38,7 +40,7 @@ KILL_POINTS = [
 def test_killed_run_reruns_to_the_same_tables(
     fault: str, where: str, lake: Path, tmp_path: Path, teacher_baseline: dict, spark
 ) -> None:
-    config_path = write_config(tmp_path, lake, pipeline={"commit_rows": 5})
+    config_path = write_config(tmp_path, lake, pipeline=PIECES)
     fault_log = tmp_path / "faults.log"
     killed = run_driver(
         config_path, "run", "teacher", env={"GEM_FAULT": fault, "GEM_FAULT_LOG": str(fault_log)}

@@ -56,6 +56,7 @@ def test_a_run_is_running_then_finished_with_its_stage_counts(spark, store) -> N
             "n_error": 1,
             "duration_s": 0.5,
             "n_requests": 0,
+            "feed": None,  # no inference job in this stage
         }
     ]
     assert row["ended_at"] >= row["started_at"]
