@@ -27,7 +27,6 @@ from pyspark.sql.types import (
 
 from gem_spark.config import GemConfig, ModelConfig
 from gem_spark.llm.spark import LLM_STRUCT
-from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.schemas import row_schema
 
 if TYPE_CHECKING:
@@ -104,11 +103,6 @@ class StageContext:
     run_id: str
     limit: int | None = None
     snapshot: str | None = None
-
-
-def ok_rows(ctx: StageContext, table: str, key: str) -> DataFrame:
-    """Current ok rows of a stage table (latest per key and fingerprint)."""
-    return latest_rows(ctx.store.read(table), [key]).filter(F.col("status") == OK)
 
 
 def pending(ctx: StageContext, inputs: DataFrame, table: str, key: str) -> DataFrame:
