@@ -1,0 +1,144 @@
+"""Current results only: a data engineer's prompt/model iteration loop on the example corpus.
+
+Replayed model text is identical across fingerprint chains, which is exactly what made the old mixture
+invisible: here every check is about *which chain* a reader took, not about the text.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from chispa import assert_df_equality
+from pyspark.sql import functions as F
+
+from examples.assemble_responses import CORPUS
+from gem_spark.config import GemConfig, load_config
+from gem_spark.export import run_export
+from gem_spark.pipeline import run_pipeline
+from gem_spark.stages.current import current_ok, current_rows, reading_context, split_chain
+from gem_spark.stages.ingest import run_ingest
+from gem_spark.tables import open_store
+from gem_spark.tables.summary import summarize
+
+REPO = Path(__file__).resolve().parent.parent
+SNAPSHOT = "demo"
+LLM_TEACHER = ("select", "extract", "generate", "refine", "judge")
+
+pytestmark = pytest.mark.slow
+
+
+def config_for(root: Path, *overrides: str) -> GemConfig:
+    return load_config(REPO / "conf" / "local.yaml", [f"tables.root={root}", *overrides])
+
+
+@pytest.fixture(scope="module")
+def teacher_lake(spark, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example corpus ingested and run once in teacher mode (replay backend)."""
+    root = tmp_path_factory.mktemp("current") / "lakehouse"
+    config = config_for(root)
+    run_ingest(config, [str(CORPUS)], SNAPSHOT, spark=spark)
+    run_pipeline(config, "teacher", snapshot=SNAPSHOT, spark=spark)
+    return root
+
+
+def copy_lake(lake: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "lakehouse"
+    shutil.copytree(lake, target)
+    return target
+
+
+def reworded_prompts(tmp_path: Path, template: str = "select.j2") -> Path:
+    """A copy of prompts/ with one harmless comment appended to `template`: a new prompt version."""
+    prompts = tmp_path / "prompts"
+    shutil.copytree(REPO / "prompts", prompts)
+    path = prompts / template
+    path.write_text(path.read_text(encoding="utf-8") + "\n{# reworded: a new prompt version #}\n", encoding="utf-8")
+    return prompts
+
+
+def export(spark, config: GemConfig, out: Path) -> tuple[list[str], dict]:
+    """Exported openai lines (in order) and the manifest."""
+    run_export(config, "openai", str(out), spark=spark)
+    lines = [line for part in sorted((out / "data").glob("part-*.jsonl")) for line in part.read_text().splitlines()]
+    return lines, json.loads((out / "manifest.json").read_text())
+
+
+def requests_by_stage(summary) -> dict[str, int]:
+    return {counts.stage: counts.n_requests for counts in summary.stages if counts.stage in LLM_TEACHER}
+
+
+def test_prompt_change_supersedes_and_reverting_reuses_the_cache(
+    spark, teacher_lake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_lake(teacher_lake, tmp_path)
+    config = config_for(root)
+    store = open_store(config.tables, spark)
+    first_lines, first = export(spark, config, tmp_path / "export-1")
+    assert len(first_lines) == first["n_exported"] > 0
+
+    # The user's loop: a reworded select prompt, rerun, export.
+    monkeypatch.setenv("GEM_PROMPTS_DIR", str(reworded_prompts(tmp_path)))
+    changed = run_pipeline(config, "teacher", snapshot=SNAPSHOT, spark=spark)
+    assert all(n > 0 for n in requests_by_stage(changed).values()), changed.stages
+    second_lines, second = export(spark, config, tmp_path / "export-2")
+    ctx = reading_context(config, store, spark)
+
+    # Both chains are stored; readers see only the new one.
+    accepted = store.read("accepted")
+    assert accepted.select("fingerprint").distinct().count() == 2 * len(first["fingerprints"])
+    current = current_rows(ctx, "accepted")
+    assert current.count() == current.select("trajectory_id").distinct().count()
+    assert set(second["fingerprints"]).isdisjoint(first["fingerprints"])
+    assert second["stage_fingerprints"]["select"] != first["stage_fingerprints"]["select"]
+    assert second["stage_fingerprints"]["prefilter"] == first["stage_fingerprints"]["prefilter"]
+    assert second["n_exported"] == len(second_lines) == len(first_lines) == current.filter("status = 'ok'").count()
+    assert len(set(second_lines)) == len(second_lines)
+    # Nothing of the new chain is a near duplicate of a superseded row (the bug: 13 of them were).
+    assert current.filter(F.col("status") == "near_duplicate").count() == 0
+    assert accepted.filter(F.col("status") == "near_duplicate").count() == 0
+    # Same trajectories, replayed: the current accepted rows hold what the old chain held, key by key.
+    columns = ("trajectory_id", "segment_id", "source_stage", "trajectory", "status")
+    old_chain = accepted.join(current.select("trajectory_id", "fingerprint"), ["trajectory_id", "fingerprint"], "left_anti")
+    assert_df_equality(current.select(*columns), old_chain.select(*columns), ignore_row_order=True)
+    # `gem-spark tables`: current rows by status, the old chain as superseded.
+    summaries = {s.name: s for s in summarize(store, ["select", "accepted", "segments"], lambda t: split_chain(ctx, t))}
+    assert summaries["select"].superseded == summaries["select"].rows // 2 > 0
+    assert sum(summaries["select"].by_status().values()) == summaries["select"].rows // 2
+    assert summaries["segments"].superseded is None
+
+    # Reverting the prompt: every stage's chain exists, so nothing is asked and the export is the first.
+    monkeypatch.delenv("GEM_PROMPTS_DIR")
+    reverted = run_pipeline(config, "teacher", snapshot=SNAPSHOT, spark=spark)
+    assert reverted.n_requests == 0, reverted.stages
+    third_lines, third = export(spark, config, tmp_path / "export-3")
+    assert third_lines == first_lines
+    assert (third["fingerprints"], third["stage_fingerprints"]) == (first["fingerprints"], first["stage_fingerprints"])
+
+
+def test_judge_sampling_change_recomputes_the_judge_and_after_only(spark, teacher_lake: Path, tmp_path: Path) -> None:
+    root = copy_lake(teacher_lake, tmp_path)
+    before = config_for(root)
+    _, first = export(spark, before, tmp_path / "export-1")
+    config = config_for(root, "models.judge.sampling.temperature=0.6")
+
+    summary = run_pipeline(config, "teacher", snapshot=SNAPSHOT, spark=spark)
+
+    requests = requests_by_stage(summary)
+    assert {stage: n for stage, n in requests.items() if stage != "judge"} == dict.fromkeys(LLM_TEACHER[:-1], 0)
+    assert requests["judge"] > 0
+    assert summary.counts("accepted").n_ok == first["n_exported"]
+    _, second = export(spark, config, tmp_path / "export-2")
+    changed = {k for k in first["stage_fingerprints"] if first["stage_fingerprints"][k] != second["stage_fingerprints"][k]}
+    assert changed == {"judge(refine)", "judge(synthesize)"}
+    assert set(second["fingerprints"]).isdisjoint(first["fingerprints"])
+    ctx = reading_context(config, open_store(config.tables, spark), spark)
+    exported = set(second["fingerprints"])
+    assert {row["fingerprint"] for row in current_ok(ctx, "accepted").collect()} == exported
+    # The judge's inputs are the same refine rows under both configs.
+    old_ctx = reading_context(before, ctx.store, spark)
+    assert_df_equality(
+        current_rows(ctx, "refine"), current_rows(old_ctx, "refine"), ignore_row_order=True, ignore_nullable=True
+    )
