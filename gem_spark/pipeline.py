@@ -103,6 +103,7 @@ def run_pipeline(
     store = open_store(config.tables, spark)
     with RunRecorder(store, config, command=f"run:{mode}", snapshot=snapshot) as recorder:
         summary = RunSummary(run_id=recorder.run_id, mode=mode)
+        chains: dict = {}  # current fingerprint chains, shared by the stages (keyed by table versions)
         for position, name in enumerate(to_run):
             ctx = StageContext(
                 config=config,
@@ -111,6 +112,7 @@ def run_pipeline(
                 run_id=recorder.run_id,
                 limit=limit if position == 0 else None,
                 snapshot=snapshot,
+                chains=chains,
             )
             fault_point(f"stage.before.{name}")
             summary.stages.append(build_stage(name, ctx, mode).run(ctx))

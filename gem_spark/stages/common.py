@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +104,9 @@ class StageContext:
     run_id: str
     limit: int | None = None
     snapshot: str | None = None
+    # Current fingerprint chains computed under this context, keyed by the table versions they read
+    # (`stages/current.py`); shared by the copies `dataclasses.replace` makes.
+    chains: dict[Any, DataFrame] = dataclass_field(default_factory=dict, compare=False, repr=False)
 
 
 def pending(ctx: StageContext, inputs: DataFrame, table: str, key: str) -> DataFrame:

@@ -42,8 +42,26 @@ CHAINED_KEYS = {
     JUDGE: "trajectory_id",
     ACCEPTED: "trajectory_id",
 }
-# The judge reads the teacher's refined or the synthesizer's trajectories, each with its own rules.
-JUDGED_SOURCES = ("refine", "synthesize")
+# The tables each chained table is computed from (the judge reads the teacher's refined or the
+# synthesizer's trajectories, each with its own rules).
+INPUTS: dict[str, tuple[str, ...]] = {
+    PREFILTER: (),
+    "select": (PREFILTER,),
+    "extract": ("select",),
+    "generate": ("extract",),
+    "refine": ("generate",),
+    "synthesize": ("select",),
+    JUDGE: ("refine", "synthesize"),
+    ACCEPTED: (JUDGE,),
+}
+
+
+def upstream_of(table: str) -> set[str]:
+    """Every table whose rows decide which rows of `table` are current."""
+    found: set[str] = set()
+    for name in INPUTS[table]:
+        found |= {name, *upstream_of(name)}
+    return found
 
 
 def current_rows(ctx: StageContext, table: str) -> DataFrame:
@@ -56,8 +74,8 @@ def current_rows(ctx: StageContext, table: str) -> DataFrame:
     if table == PREFILTER:
         return latest.filter(F.col("fingerprint") == prefilter_fingerprint(ctx.config.prefilter.threshold))
     chain = current_chain(ctx, table)
-    if chain is None:
-        return latest.limit(0)
+    if chain is None:  # none of its input tables exists: the chain starts here (e.g. imported rows)
+        return latest
     return latest.join(chain, [key, "fingerprint"], "left_semi")
 
 
@@ -78,13 +96,23 @@ def current_chain(ctx: StageContext, table: str) -> DataFrame | None:
     """(key, fingerprint) pairs the current config derives for `table` from the current upstream rows.
 
     Computed over every snapshot and without a row limit: what is current does not depend on which
-    part of the corpus a run works on. None when no upstream table exists yet.
+    part of the corpus a run works on. None when no upstream table exists yet. Materialised once per
+    context and state of the tables it reads, so readers and the levels below share one computation.
     """
-    whole = replace(ctx, snapshot=None, limit=None)
+    read = sorted(name for name in upstream_of(table) if ctx.store.exists(name))
+    memo_key = (table, *((name, ctx.store.version(name)) for name in read))
+    if memo_key not in ctx.chains:
+        chain = derive_chain(replace(ctx, snapshot=None, limit=None), table)
+        ctx.chains[memo_key] = None if chain is None else chain.localCheckpoint()
+    return ctx.chains[memo_key]
+
+
+def derive_chain(whole: StageContext, table: str) -> DataFrame | None:
+    """`current_chain` computed (see there), from the current rows of the tables `table` reads."""
     if table == ACCEPTED:
         from gem_spark.stages.accepted import ACCEPT_FINGERPRINT, KEY
 
-        if not ctx.store.exists(JUDGE):
+        if not whole.store.exists(JUDGE):
             return None
         return current_ok(whole, JUDGE).select(KEY, chain_fingerprint(ACCEPT_FINGERPRINT, "fingerprint").alias("fingerprint"))
     chains = [stage_chain(whole, stage) for stage in chain_stages(whole, table)]
@@ -122,16 +150,16 @@ def stage_writers(ctx: StageContext, table: str) -> list[tuple[LLMStage, str]]:
     from gem_spark.stages.synthesize import SynthesizeStage
 
     if table == JUDGE:
-        return [(JudgeStage(ctx, source), source) for source in JUDGED_SOURCES]
-    stage_classes: dict[str, tuple[type[LLMStage], str]] = {
-        "select": (SelectStage, PREFILTER),
-        "extract": (ExtractStage, "select"),
-        "generate": (GenerateStage, "extract"),
-        "refine": (RefineStage, "generate"),
-        "synthesize": (SynthesizeStage, "select"),
+        return [(JudgeStage(ctx, source), source) for source in INPUTS[JUDGE]]
+    stage_classes: dict[str, type[LLMStage]] = {
+        "select": SelectStage,
+        "extract": ExtractStage,
+        "generate": GenerateStage,
+        "refine": RefineStage,
+        "synthesize": SynthesizeStage,
     }
-    stage_class, input_table = stage_classes[table]
-    return [(stage_class(ctx), input_table)]
+    (input_table,) = INPUTS[table]
+    return [(stage_classes[table](ctx), input_table)]
 
 
 def stage_fingerprints(ctx: StageContext) -> dict[str, str]:
