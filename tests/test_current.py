@@ -142,3 +142,49 @@ def test_judge_sampling_change_recomputes_the_judge_and_after_only(spark, teache
     assert_df_equality(
         current_rows(ctx, "refine"), current_rows(old_ctx, "refine"), ignore_row_order=True, ignore_nullable=True
     )
+
+
+def planted_judge_responses(tmp_path: Path, n: int) -> tuple[Path, list[str]]:
+    """The recorded responses with the judge failing R2 for the first `n` teacher trajectories it passed."""
+    records = [json.loads(line) for line in (REPO / "examples" / "responses.jsonl").read_text().splitlines() if line.strip()]
+    passed = sorted(r["key"] for r in records if r["stage"] == "judge" and r["key"].endswith("-w0")
+                    and json.loads(r["text"]) == {"R1": 1, "R2": 1, "R3": 1})  # fmt: skip
+    flipped = passed[:n]
+    for record in records:
+        if record["stage"] == "judge" and record["key"] in flipped:
+            record["text"] = json.dumps({"R1": 1, "R2": 0, "R3": 1})
+    path = tmp_path / "responses-judge-v2.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path, flipped
+
+
+def test_compare_reports_a_planted_judge_difference(
+    spark, teacher_lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gem_spark.cli import EXIT_OK, main
+    from tests.report.chromium import dump_dom
+
+    root = copy_lake(teacher_lake, tmp_path)
+    responses, flipped = planted_judge_responses(tmp_path, 3)
+    judge_v2 = ["--set", "models.judge.model=recorded/judge-v2", "--set", f"models.judge.responses={responses}"]
+    base = ["--config", str(REPO / "conf" / "local.yaml"), "--set", f"tables.root={root}"]
+    summary = run_pipeline(config_for(root, *judge_v2[1::2]), "teacher", snapshot=SNAPSHOT, spark=spark)
+    assert requests_by_stage(summary)["select"] == 0 < requests_by_stage(summary)["judge"]
+
+    out = tmp_path / "compare"
+    assert main(["compare", *base, *base, *judge_v2, "--out", str(out)]) == EXIT_OK
+    assert "comparison:" in capsys.readouterr().out
+    markdown = (out / "report.md").read_text()
+    disagreements = markdown.split("## Disagreements")[1]
+    for key in flipped:
+        assert f"| {key} | accepted by A | rejected by B | judge_r2_failed |" in disagreements
+    assert disagreements.count("accepted by ") == len(flipped)  # nothing else differs
+    store = open_store(config_for(root).tables, spark)
+    judged = reading_context(config_for(root), store, spark)
+    n_ok = current_ok(judged, "judge").count()
+    assert f"| judge | ok | {n_ok} | {n_ok - len(flipped)} |" in markdown
+    assert f"| judge | rejected:judge_r2_failed | 0 | {len(flipped)} |" in markdown
+    assert f"| select | ok | 12 | 12 |" in markdown
+    dom = dump_dom(out / "index.html", tmp_path / "profile")
+    assert 'data-images="2" data-images-loaded="2"' in dom, dom[:800]
+    assert all(key in dom for key in flipped)
