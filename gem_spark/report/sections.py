@@ -30,7 +30,7 @@ def funnel(data: ReportData, folder: Path) -> Section:
         series["other"].append(other)
     plots.stacked_bars(folder / "funnel.png", "Rows per stage by status", stages, series)
     header = ["stage", "rows", "ok", "rejected", "error", "marked (dup/contam)", "top reasons"]
-    text = "Latest row per key and fingerprint of every stage table; tables not written yet are left out."
+    text = "Current rows of every stage table (latest per key and fingerprint, current fingerprint chain only); tables not written yet are left out."
     return Section("Funnel", text, [Table(header, rows)], ["funnel.png"])
 
 
