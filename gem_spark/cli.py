@@ -55,18 +55,14 @@ def _ingest(args: argparse.Namespace, config: GemConfig) -> object:
 
 
 def _tables(args: argparse.Namespace, config: GemConfig) -> None:
-    from functools import partial
-
     from gem_spark.pipeline import TABLES
     from gem_spark.session import get_spark
-    from gem_spark.stages.current import reading_context, split_chain
+    from gem_spark.stages.current import table_summaries
     from gem_spark.tables import open_store
-    from gem_spark.tables.summary import format_summaries, summarize
+    from gem_spark.tables.summary import format_summaries
 
-    spark = get_spark(config.spark)
-    store = open_store(config.tables, spark)
-    split = partial(split_chain, reading_context(config, store, spark))
-    print(format_summaries(summarize(store, list(TABLES), split)))
+    store = open_store(config.tables, get_spark(config.spark))
+    print(format_summaries(table_summaries(config, store, list(TABLES))))
 
 
 def _run_arguments(parser: argparse.ArgumentParser) -> None:

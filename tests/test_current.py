@@ -18,10 +18,9 @@ from examples.assemble_responses import CORPUS
 from gem_spark.config import GemConfig, load_config
 from gem_spark.export import run_export
 from gem_spark.pipeline import run_pipeline
-from gem_spark.stages.current import current_ok, current_rows, reading_context, split_chain
+from gem_spark.stages.current import current_ok, current_rows, reading_context, table_summaries
 from gem_spark.stages.ingest import run_ingest
 from gem_spark.tables import open_store
-from gem_spark.tables.summary import summarize
 
 REPO = Path(__file__).resolve().parent.parent
 SNAPSHOT = "demo"
@@ -104,7 +103,7 @@ def test_prompt_change_supersedes_and_reverting_reuses_the_cache(
     old_chain = accepted.join(current.select("trajectory_id", "fingerprint"), ["trajectory_id", "fingerprint"], "left_anti")
     assert_df_equality(current.select(*columns), old_chain.select(*columns), ignore_row_order=True)
     # `gem-spark tables`: current rows by status, the old chain as superseded.
-    summaries = {s.name: s for s in summarize(store, ["select", "accepted", "segments"], lambda t: split_chain(ctx, t))}
+    summaries = {s.name: s for s in table_summaries(config, store, ["select", "accepted", "segments"])}
     assert summaries["select"].superseded == summaries["select"].rows // 2 > 0
     assert sum(summaries["select"].by_status().values()) == summaries["select"].rows // 2
     assert summaries["segments"].superseded is None

@@ -26,7 +26,7 @@ from gem_spark.stages.current import CHAINED_KEYS, current_rows, reading_context
 from gem_spark.tables import open_store
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import DataFrame, Row, SparkSession
 
     from gem_spark.config import GemConfig
 
@@ -36,6 +36,7 @@ LLM_STAGES = STAGES[:-1]
 RUBRICS = ("r1", "r2", "r3")
 COMPLEXITY = ("messages", "tool_calls", "distinct_tools_called", "tools_defined")
 SAMPLED_DISAGREEMENTS = 5
+JUDGE_TABLE = "judge"
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,6 @@ class SideResults:
     rubric_failure: dict[str, float | None] = field(default_factory=dict)
     tokens: int = 0
     usd: float = 0.0
-    # trajectory_id → (status, reason) of its judge row
-    verdicts: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
     def total(self, stage: str, status: str | None = None) -> int:
         return sum(n for (s, _), n in self.statuses.get(stage, {}).items() if status is None or s == status)
@@ -83,11 +82,12 @@ def prompts_of(side: Side) -> Iterator[None]:
 
 
 def side_rows(side: Side, spark: SparkSession) -> dict[str, DataFrame]:
-    """stage → the side's current rows, materialised while its prompts folder is in effect."""
+    """stage → the side's current rows. Their chains are derived (and materialised) while the side's
+    prompts folder is in effect; the rows themselves are cached for the several counts read from them."""
     store = open_store(side.config.tables, spark)
     ctx = reading_context(side.config, store, spark)
     with prompts_of(side):
-        return {stage: current_rows(ctx, stage).localCheckpoint() for stage in STAGES if store.exists(stage)}
+        return {stage: current_rows(ctx, stage).cache() for stage in STAGES if store.exists(stage)}
 
 
 def common_keys(a: dict[str, DataFrame], b: dict[str, DataFrame]) -> dict[str, DataFrame]:
@@ -110,13 +110,13 @@ def summarise(config: GemConfig, rows: dict[str, DataFrame], keys: dict[str, Dat
         row = ok.agg(*[F.avg(f"stats.{m}").alias(m) for m in COMPLEXITY]).first()
         results.complexity = {m: None if row[m] is None else float(row[m]) for m in COMPLEXITY}
     if "judge" in shared:
-        judge = shared["judge"]
-        scored = judge.where(F.col("r1").isNotNull())
-        row = scored.agg(F.count(F.lit(1)).alias("n"), *[F.sum((F.col(r) == 0).cast("int")).alias(r) for r in RUBRICS]).first()
+        scored = shared["judge"].where(F.col("r1").isNotNull())
+        failed = [F.sum((F.col(r) == 0).cast("int")).alias(r) for r in RUBRICS]
+        row = scored.agg(F.count(F.lit(1)).alias("n"), *failed).first()
         results.rubric_failure = {r: (row[r] or 0) / row["n"] if row["n"] else None for r in RUBRICS}
-        results.verdicts = {r["trajectory_id"]: (r["status"], r["reason"]) for r in judge.select("trajectory_id", "status", "reason").collect()}
     for stage in (s for s in LLM_STAGES if s in shared):
-        row = shared[stage].agg(F.sum("llm.prompt_tokens").alias("p"), F.sum("llm.completion_tokens").alias("c")).first()
+        tokens = [F.sum("llm.prompt_tokens").alias("p"), F.sum("llm.completion_tokens").alias("c")]
+        row = shared[stage].agg(*tokens).first()
         prompt, completion = int(row["p"] or 0), int(row["c"] or 0)
         model = config.models.get(config.stages[stage].model)
         results.tokens += prompt + completion
@@ -125,10 +125,26 @@ def summarise(config: GemConfig, rows: dict[str, DataFrame], keys: dict[str, Dat
     return results
 
 
-def compare(a: Side, b: Side, spark: SparkSession) -> tuple[SideResults, SideResults]:
+def disagreements(rows_a: dict[str, DataFrame], rows_b: dict[str, DataFrame]) -> list[Row]:
+    """Up to SAMPLED_DISAGREEMENTS judged trajectories per direction that one side accepts and the
+    other does not (trajectory_id, a_status, a_reason, b_status, b_reason), by trajectory_id."""
+    if JUDGE_TABLE not in rows_a or JUDGE_TABLE not in rows_b:
+        return []
+    verdicts = [rows[JUDGE_TABLE].select("trajectory_id", F.col("status").alias(f"{side}_status"),
+                                        F.col("reason").alias(f"{side}_reason"))
+                for side, rows in (("a", rows_a), ("b", rows_b))]  # fmt: skip
+    both = verdicts[0].join(verdicts[1], "trajectory_id")
+    found = []
+    for accepted, other in (("a_status", "b_status"), ("b_status", "a_status")):
+        differ = both.where((F.col(accepted) == OK) & (F.col(other) != OK))
+        found += differ.orderBy("trajectory_id").limit(SAMPLED_DISAGREEMENTS).collect()
+    return found
+
+
+def compare(a: Side, b: Side, spark: SparkSession) -> tuple[SideResults, SideResults, list[Row]]:
     rows_a, rows_b = side_rows(a, spark), side_rows(b, spark)
     keys = common_keys(rows_a, rows_b)
-    return summarise(a.config, rows_a, keys), summarise(b.config, rows_b, keys)
+    return summarise(a.config, rows_a, keys), summarise(b.config, rows_b, keys), disagreements(rows_a, rows_b)
 
 
 def _share(value: float | None) -> Percent | None:
@@ -172,15 +188,13 @@ def quality_section(a: Side, b: Side, ra: SideResults, rb: SideResults, folder: 
     return Section("Complexity, judge and cost", "", tables, ["compare_judge.png"])
 
 
-def disagreement_section(a: Side, b: Side, ra: SideResults, rb: SideResults) -> Section:
+def disagreement_section(a: Side, b: Side, found: list[Row]) -> Section:
     """A few trajectories one config accepts and the other rejects, both directions."""
     rows = []
-    for first, second, one, other in ((ra, rb, a, b), (rb, ra, b, a)):
-        found = sorted(key for key, (status, _) in first.verdicts.items()
-                       if status == OK and second.verdicts.get(key, (OK, None))[0] != OK)  # fmt: skip
-        for key in found[:SAMPLED_DISAGREEMENTS]:
-            status, reason = second.verdicts[key]
-            rows.append([key, f"accepted by {one.label}", f"{status} by {other.label}", reason])
+    for row in found:
+        one, other, status, reason = (a, b, row["b_status"], row["b_reason"]) if row["a_status"] == OK else (
+            b, a, row["a_status"], row["a_reason"])  # fmt: skip
+        rows.append([row["trajectory_id"], f"accepted by {one.label}", f"{status} by {other.label}", reason])
     text = f"Up to {SAMPLED_DISAGREEMENTS} judged trajectories per direction where the two configs disagree."
     return Section("Disagreements", text, [Table(["trajectory_id", "one", "other", "reason"], rows)])
 
@@ -189,9 +203,9 @@ def build_comparison(a: Side, b: Side, out: str | Path, spark: SparkSession) -> 
     """Write the comparison (index.html, report.md, charts) into folder `out`; returns index.html."""
     folder = Path(out).expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    ra, rb = compare(a, b, spark)
+    ra, rb, found = compare(a, b, spark)
     sections = [status_section(a, b, ra, rb, folder), quality_section(a, b, ra, rb, folder),
-                disagreement_section(a, b, ra, rb)]  # fmt: skip
+                disagreement_section(a, b, found)]  # fmt: skip
     intro = (
         f"{a.label}: config {a.config.fingerprint()}" + (f", prompts {a.prompts_dir}" if a.prompts_dir else "")
         + f"; {b.label}: config {b.config.fingerprint()}" + (f", prompts {b.prompts_dir}" if b.prompts_dir else "")

@@ -22,6 +22,7 @@ from gem_spark.stages.common import OK, StageContext, chain_fingerprint
 from gem_spark.stages.ingest.fingerprints import prefilter_fingerprint
 from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.store import TableNotFoundError
+from gem_spark.tables.summary import TableSummary, summarize
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -90,6 +91,12 @@ def split_chain(ctx: StageContext, table: str) -> tuple[DataFrame, DataFrame] | 
     key, current = CHAINED_KEYS[table], current_rows(ctx, table)
     superseded = ctx.store.read(table).join(current.select(key, "fingerprint"), [key, "fingerprint"], "left_anti")
     return current, superseded
+
+
+def table_summaries(config: GemConfig, store: TableStore, names: list[str]) -> list[TableSummary]:
+    """What `gem-spark tables` lists: stage tables by current rows, with their superseded ones apart."""
+    ctx = reading_context(config, store)
+    return summarize(store, names, lambda table: split_chain(ctx, table))
 
 
 def current_chain(ctx: StageContext, table: str) -> DataFrame | None:
