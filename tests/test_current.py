@@ -15,22 +15,17 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from examples.assemble_responses import CORPUS
-from gem_spark.config import GemConfig, load_config
+from gem_spark.config import GemConfig
 from gem_spark.export import run_export
 from gem_spark.pipeline import run_pipeline
 from gem_spark.stages.current import current_ok, current_rows, reading_context, table_summaries
 from gem_spark.stages.ingest import run_ingest
 from gem_spark.tables import open_store
+from tests.test_pipeline import REPO, SNAPSHOT, config_for, copy_lake
 
-REPO = Path(__file__).resolve().parent.parent
-SNAPSHOT = "demo"
 LLM_TEACHER = ("select", "extract", "generate", "refine", "judge")
 
 pytestmark = pytest.mark.slow
-
-
-def config_for(root: Path, *overrides: str) -> GemConfig:
-    return load_config(REPO / "conf" / "local.yaml", [f"tables.root={root}", *overrides])
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +36,6 @@ def teacher_lake(spark, tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_ingest(config, [str(CORPUS)], SNAPSHOT, spark=spark)
     run_pipeline(config, "teacher", snapshot=SNAPSHOT, spark=spark)
     return root
-
-
-def copy_lake(lake: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "lakehouse"
-    shutil.copytree(lake, target)
-    return target
 
 
 def reworded_prompts(tmp_path: Path, template: str = "select.j2") -> Path:

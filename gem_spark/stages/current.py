@@ -148,6 +148,11 @@ def stage_writers(ctx: StageContext, table: str) -> list[tuple[LLMStage, str]]:
     never run under this config, so nothing of it is current."""
     if ctx.config.stages[table].model not in ctx.config.models:
         return []
+    return [(writer_stage(ctx, table, source), source) for source in INPUTS[table]]
+
+
+def writer_stage(ctx: StageContext, table: str, source: str) -> LLMStage:
+    """The stage object that writes `table` from `source` (only the judge has more than one source)."""
     # Stage modules import `inputs.upstream`, which reads through here: look them up at call time.
     from gem_spark.stages.extract import ExtractStage
     from gem_spark.stages.generate import GenerateStage
@@ -157,7 +162,7 @@ def stage_writers(ctx: StageContext, table: str) -> list[tuple[LLMStage, str]]:
     from gem_spark.stages.synthesize import SynthesizeStage
 
     if table == JUDGE:
-        return [(JudgeStage(ctx, source), source) for source in INPUTS[JUDGE]]
+        return JudgeStage(ctx, source)
     stage_classes: dict[str, type[LLMStage]] = {
         "select": SelectStage,
         "extract": ExtractStage,
@@ -165,8 +170,7 @@ def stage_writers(ctx: StageContext, table: str) -> list[tuple[LLMStage, str]]:
         "refine": RefineStage,
         "synthesize": SynthesizeStage,
     }
-    (input_table,) = INPUTS[table]
-    return [(stage_classes[table](ctx), input_table)]
+    return stage_classes[table](ctx)
 
 
 def stage_fingerprints(ctx: StageContext) -> dict[str, str]:
