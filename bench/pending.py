@@ -9,7 +9,7 @@ through the store's own API (synthetic rows, written by the executors like every
   select     the current chain for 90% of the current ok prefilter rows, and a superseded chain (an older
              select prompt) for the same rows: history that grows with every prompt iteration
 
-Timed, each a `count()` of the pending DataFrame on a warmed session, best of `--repeat`:
+Timed, each a `count()` of the pending DataFrame, best of `--repeat` interleaved rounds:
   before   the previous reader: ok rows of every prefilter fingerprint (latest per key and fingerprint),
            chained, minus settled select rows (what `pending` did before current chains)
   after    `SelectStage.pending_work`: the current prefilter chain only, minus settled select rows
@@ -132,13 +132,17 @@ def scan(ctx: StageContext) -> DataFrame:
     return ctx.store.read("prefilter").select("segment_id", "status").where(F.col("status") == OK)
 
 
-def best_of(repeat: int, reader: Callable[[StageContext], DataFrame], ctx: StageContext) -> tuple[float, int]:
-    times, count = [], 0
+def best_of(repeat: int, readers: dict[str, Callable[[StageContext], DataFrame]], ctx: StageContext
+            ) -> dict[str, tuple[float, int]]:  # fmt: skip
+    """reader → (best seconds, rows) over `repeat` interleaved rounds, so host drift hits each alike."""
+    times: dict[str, list[float]] = {name: [] for name in readers}
+    counts: dict[str, int] = {}
     for _ in range(repeat):
-        started = time.perf_counter()
-        count = reader(ctx).count()
-        times.append(time.perf_counter() - started)
-    return min(times), count
+        for name, reader in readers.items():
+            started = time.perf_counter()
+            counts[name] = reader(ctx).count()
+            times[name].append(time.perf_counter() - started)
+    return {name: (min(times[name]), counts[name]) for name in readers}
 
 
 def main() -> dict:
@@ -154,8 +158,7 @@ def main() -> dict:
         ctx = build_lake(spark, config, args.segments)
         built_s = time.perf_counter() - started
         n_ok, n_expected = scan(ctx).count(), expected_pending(ctx)
-        timings = {name: best_of(args.repeat, reader, ctx) for name, reader in
-                   (("scan", scan), ("before", before), ("after", after))}  # fmt: skip
+        timings = best_of(args.repeat, {"scan": scan, "before": before, "after": after}, ctx)
     (after_s, n_after), (before_s, n_before), (scan_s, _) = timings["after"], timings["before"], timings["scan"]
     print(f"lake: {args.segments:,} segments, {n_ok:,} ok prefilter rows (all fingerprints), built in {built_s:.0f} s")
     print(f"scan   {scan_s:6.2f} s")

@@ -18,7 +18,13 @@ from examples.assemble_responses import CORPUS
 from gem_spark.config import GemConfig
 from gem_spark.export import run_export
 from gem_spark.pipeline import run_pipeline
-from gem_spark.stages.current import current_ok, current_rows, reading_context, table_summaries
+from gem_spark.stages.current import (
+    current_ok,
+    current_rows,
+    reading_context,
+    stage_fingerprints,
+    table_summaries,
+)
 from gem_spark.stages.ingest import run_ingest
 from gem_spark.tables import open_store
 from tests.test_pipeline import REPO, SNAPSHOT, config_for, copy_lake
@@ -106,32 +112,6 @@ def test_prompt_change_supersedes_and_reverting_reuses_the_cache(
     assert (third["fingerprints"], third["stage_fingerprints"]) == (first["fingerprints"], first["stage_fingerprints"])
 
 
-def test_judge_sampling_change_recomputes_the_judge_and_after_only(spark, teacher_lake: Path, tmp_path: Path) -> None:
-    root = copy_lake(teacher_lake, tmp_path)
-    before = config_for(root)
-    _, first = export(spark, before, tmp_path / "export-1")
-    config = config_for(root, "models.judge.sampling.temperature=0.6")
-
-    summary = run_pipeline(config, "teacher", snapshot=SNAPSHOT, spark=spark)
-
-    requests = requests_by_stage(summary)
-    assert {stage: n for stage, n in requests.items() if stage != "judge"} == dict.fromkeys(LLM_TEACHER[:-1], 0)
-    assert requests["judge"] > 0
-    assert summary.counts("accepted").n_ok == first["n_exported"]
-    _, second = export(spark, config, tmp_path / "export-2")
-    changed = {k for k in first["stage_fingerprints"] if first["stage_fingerprints"][k] != second["stage_fingerprints"][k]}
-    assert changed == {"judge(refine)", "judge(synthesize)"}
-    assert set(second["fingerprints"]).isdisjoint(first["fingerprints"])
-    ctx = reading_context(config, open_store(config.tables, spark), spark)
-    exported = set(second["fingerprints"])
-    assert {row["fingerprint"] for row in current_ok(ctx, "accepted").collect()} == exported
-    # The judge's inputs are the same refine rows under both configs.
-    old_ctx = reading_context(before, ctx.store, spark)
-    assert_df_equality(
-        current_rows(ctx, "refine"), current_rows(old_ctx, "refine"), ignore_row_order=True, ignore_nullable=True
-    )
-
-
 def planted_judge_responses(tmp_path: Path, n: int) -> tuple[Path, list[str]]:
     """The recorded responses with the judge failing R2 for the first `n` teacher trajectories it passed."""
     records = [json.loads(line) for line in (REPO / "examples" / "responses.jsonl").read_text().splitlines() if line.strip()]
@@ -146,7 +126,7 @@ def planted_judge_responses(tmp_path: Path, n: int) -> tuple[Path, list[str]]:
     return path, flipped
 
 
-def test_compare_reports_a_planted_judge_difference(
+def test_judge_model_change_recomputes_the_judge_and_after_only_and_compare_shows_it(
     spark, teacher_lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from gem_spark.cli import EXIT_OK, main
@@ -156,8 +136,28 @@ def test_compare_reports_a_planted_judge_difference(
     responses, flipped = planted_judge_responses(tmp_path, 3)
     judge_v2 = ["--set", "models.judge.model=recorded/judge-v2", "--set", f"models.judge.responses={responses}"]
     base = ["--config", str(REPO / "conf" / "local.yaml"), "--set", f"tables.root={root}"]
-    summary = run_pipeline(config_for(root, *judge_v2[1::2]), "teacher", snapshot=SNAPSHOT, spark=spark)
-    assert requests_by_stage(summary)["select"] == 0 < requests_by_stage(summary)["judge"]
+    before, after = config_for(root), config_for(root, *judge_v2[1::2])
+    _, first = export(spark, before, tmp_path / "export-1")
+
+    summary = run_pipeline(after, "teacher", snapshot=SNAPSHOT, spark=spark)
+
+    requests = requests_by_stage(summary)
+    assert {stage: n for stage, n in requests.items() if stage != "judge"} == dict.fromkeys(LLM_TEACHER[:-1], 0)
+    assert requests["judge"] > 0
+    assert summary.counts("accepted").n_ok == first["n_exported"] - len(flipped)
+    # The export follows the new judge: its chain, without the trajectories it now rejects.
+    _, second = export(spark, after, tmp_path / "export-2")
+    stage_fps = first["stage_fingerprints"], second["stage_fingerprints"]
+    assert {k for k in stage_fps[0] if stage_fps[0][k] != stage_fps[1][k]} == {"judge(refine)", "judge(synthesize)"}
+    assert set(second["fingerprints"]).isdisjoint(first["fingerprints"])
+    assert second["n_exported"] == first["n_exported"] - len(flipped)
+    ctx, old_ctx = (reading_context(config, open_store(config.tables, spark), spark) for config in (after, before))
+    # Sampling alone is part of the judge's identity too: it would start a new judge chain the same way.
+    resampled = reading_context(config_for(root, "models.judge.sampling.temperature=0.6"), ctx.store, spark)
+    changed = {k for k, v in stage_fingerprints(resampled).items() if stage_fps[0][k] != v}
+    assert changed == {"judge(refine)", "judge(synthesize)"}
+    # The judge's inputs are the same refine rows under both configs (nothing upstream was recomputed).
+    assert_df_equality(current_rows(ctx, "refine"), current_rows(old_ctx, "refine"), ignore_row_order=True)
 
     out = tmp_path / "compare"
     assert main(["compare", *base, *base, *judge_v2, "--out", str(out)]) == EXIT_OK
@@ -167,9 +167,7 @@ def test_compare_reports_a_planted_judge_difference(
     for key in flipped:
         assert f"| {key} | accepted by A | rejected by B | judge_r2_failed |" in disagreements
     assert disagreements.count("accepted by ") == len(flipped)  # nothing else differs
-    store = open_store(config_for(root).tables, spark)
-    judged = reading_context(config_for(root), store, spark)
-    n_ok = current_ok(judged, "judge").count()
+    n_ok = current_ok(old_ctx, "judge").count()
     assert f"| judge | ok | {n_ok} | {n_ok - len(flipped)} |" in markdown
     assert f"| judge | rejected:judge_r2_failed | 0 | {len(flipped)} |" in markdown
     assert f"| select | ok | 12 | 12 |" in markdown
