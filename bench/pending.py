@@ -10,8 +10,9 @@ through the store's own API (synthetic rows, written by the executors like every
              select prompt) for the same rows: history that grows with every prompt iteration
 
 Timed, each a `count()` of the pending DataFrame, best of `--repeat` interleaved rounds:
-  before   the previous reader: ok rows of every prefilter fingerprint (latest per key and fingerprint),
-           chained, minus settled select rows (what `pending` did before current chains)
+  before   the previous reader: ok rows of every prefilter fingerprint (latest per key and fingerprint,
+           ties broken by a hash of each row's JSON as `latest_rows` did), chained, minus settled select
+           rows (what `pending` did before current chains)
   after    `SelectStage.pending_work`: the current prefilter chain only, minus settled select rows
   scan     a column scan of prefilter (segment_id, status): the floor any reader pays
 
@@ -36,6 +37,7 @@ sys.path.insert(0, str(REPO))
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.window import Window
 
 from gem_spark.config import GemConfig, SparkConfig, load_config
 from gem_spark.session import get_spark
@@ -44,7 +46,6 @@ from gem_spark.stages.ingest.fingerprints import prefilter_fingerprint
 from gem_spark.stages.inputs import with_text
 from gem_spark.stages.select import SelectStage
 from gem_spark.tables import open_store
-from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.schemas import PREFILTER, SEGMENTS
 from gem_spark.tables.store import CommitId
 
@@ -116,10 +117,18 @@ def expected_pending(ctx: StageContext) -> int:
     return chained.join(ctx.store.read("select"), ["segment_id", "fingerprint"], "left_anti").count()
 
 
+def previous_latest_rows(df: DataFrame, key: str) -> DataFrame:
+    """`latest_rows` as it was: ties broken by a hash of every row's JSON text."""
+    row_hash = F.xxhash64(F.to_json(F.struct(*[F.col(name) for name in df.columns])))
+    order = [F.col("created_at").desc_nulls_last(), F.col("run_id").desc_nulls_last(), row_hash.desc()]
+    window = Window.partitionBy(key, "fingerprint").orderBy(*order)
+    return df.withColumn("__rank", F.row_number().over(window)).where(F.col("__rank") == 1).drop("__rank")
+
+
 def before(ctx: StageContext) -> DataFrame:
     """The previous pending reader: ok rows of every prefilter fingerprint, chained, minus settled."""
     stage = SelectStage(ctx)
-    ok = latest_rows(ctx.store.read("prefilter"), ["segment_id"]).filter(F.col("status") == OK)
+    ok = previous_latest_rows(ctx.store.read("prefilter"), "segment_id").filter(F.col("status") == OK)
     inputs = with_text(ctx, ok.select("segment_id", F.col("fingerprint").alias("input_fingerprint")))
     return pending(ctx, inputs.withColumn("fingerprint", chain_fingerprint(stage.fingerprint())), "select", "segment_id")
 
