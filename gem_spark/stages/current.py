@@ -89,7 +89,8 @@ def split_chain(ctx: StageContext, table: str) -> tuple[DataFrame, DataFrame] | 
     if table not in CHAINED_KEYS:
         return None
     key, current = CHAINED_KEYS[table], current_rows(ctx, table)
-    superseded = ctx.store.read(table).join(current.select(key, "fingerprint"), [key, "fingerprint"], "left_anti")
+    current_keys = current.select(key, "fingerprint")
+    superseded = ctx.store.read(table).join(current_keys, [key, "fingerprint"], "left_anti")
     return current, superseded
 
 
@@ -121,10 +122,13 @@ def derive_chain(whole: StageContext, table: str) -> DataFrame | None:
 
         if not whole.store.exists(JUDGE):
             return None
-        return current_ok(whole, JUDGE).select(KEY, chain_fingerprint(ACCEPT_FINGERPRINT, "fingerprint").alias("fingerprint"))
-    chains = [stage_chain(whole, stage) for stage in chain_stages(whole, table)]
-    if not chains:
+        accepting = chain_fingerprint(ACCEPT_FINGERPRINT, "fingerprint").alias("fingerprint")
+        return current_ok(whole, JUDGE).select(KEY, accepting)
+    if not any(whole.store.exists(name) for name in INPUTS[table]):
         return None
+    chains = [stage_chain(whole, stage) for stage in chain_stages(whole, table)]
+    if not chains:  # the config has no model for this stage: none of its rows is current
+        return whole.spark.createDataFrame([], f"{CHAINED_KEYS[table]} string, fingerprint string")
     union = chains[0]
     for other in chains[1:]:
         union = union.unionByName(other)
@@ -144,8 +148,8 @@ def chain_stages(ctx: StageContext, table: str) -> list[LLMStage]:
 
 def stage_writers(ctx: StageContext, table: str) -> list[tuple[LLMStage, str]]:
     """(stage object, its input table) for every way the current config writes `table`: one per stage,
-    the judge once per source it reads. None for a stage whose model role the config lacks: it can
-    never run under this config, so nothing of it is current."""
+    the judge once per source it reads. Nothing for a stage whose model role the config lacks: it can
+    never run under this config."""
     if ctx.config.stages[table].model not in ctx.config.models:
         return []
     return [(writer_stage(ctx, table, source), source) for source in INPUTS[table]]
