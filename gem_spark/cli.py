@@ -60,10 +60,12 @@ def _ingest(args: argparse.Namespace, config: GemConfig) -> object:
 def _tables(args: argparse.Namespace, config: GemConfig) -> None:
     from gem_spark.pipeline import TABLES
     from gem_spark.session import get_spark
+    from gem_spark.stages.current import table_summaries
     from gem_spark.tables import open_store
-    from gem_spark.tables.summary import format_summaries, summarize
+    from gem_spark.tables.summary import format_summaries
 
-    print(format_summaries(summarize(open_store(config.tables, get_spark(config.spark)), list(TABLES))))
+    store = open_store(config.tables, get_spark(config.spark))
+    print(format_summaries(table_summaries(config, store, list(TABLES))))
 
 
 def _run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -155,6 +157,51 @@ def _config(args: argparse.Namespace, config: GemConfig) -> object:
     return {setting.key: setting.source for setting in settings if setting.source != "default"}
 
 
+class _Sides(argparse.Action):
+    """`--config`, `--set` and `--prompts` as usual, also recorded in order as `sides`: each `--config`
+    starts a side and the options after it belong to it (what `compare` reads)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:  # fmt: skip
+        sides = [*(getattr(namespace, "sides", None) or [])]
+        if self.dest == "config":
+            sides.append({"config": values, "overrides": [], "prompts": None})
+            namespace.config = values
+        elif self.dest == "overrides":
+            namespace.overrides = [*(namespace.overrides or []), values]
+            if sides:
+                sides[-1] = {**sides[-1], "overrides": [*sides[-1]["overrides"], values]}
+        elif sides:
+            sides[-1] = {**sides[-1], "prompts": values}
+        namespace.sides = sides
+
+
+def _compare_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--prompts", action=_Sides, metavar="DIR",
+                        help="prompts folder of the config given just before (default: GEM_PROMPTS_DIR or the packaged one)")  # fmt: skip
+    parser.add_argument("--out", default="compare", help="output folder (default: ./compare)")
+
+
+def _compare(args: argparse.Namespace, config: GemConfig) -> object:
+    import os
+
+    from gem_spark.prompts import PROMPTS_DIR_ENV
+    from gem_spark.report.compare import Side, build_comparison
+    from gem_spark.session import get_spark
+
+    if len(args.sides) != 2:
+        msg = f"compare needs exactly two --config options (each followed by its --set/--prompts), got {len(args.sides)}"
+        raise ConfigError(msg)
+    default_prompts = os.environ.get(PROMPTS_DIR_ENV)
+    sides = [
+        Side(label, load_config(side["config"], side["overrides"]), side["prompts"] or default_prompts)
+        for label, side in zip(("A", "B"), args.sides)
+    ]
+    index = build_comparison(sides[0], sides[1], args.out, get_spark(config.spark))
+    print(f"comparison: {index}")
+    return index
+
+
 def _demo(args: argparse.Namespace, config: GemConfig) -> None:
     from gem_spark.demo import run_demo
 
@@ -176,6 +223,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("run", "run the GEM stages of a mode over pending work", _run_arguments, _run),
     Command("export", "write the accepted trajectories as SFT data files", _export_arguments, _export),
     Command("report", "write the run report (index.html, report.md, charts)", _report_arguments, _report),
+    Command("compare", "compare two configs' current results side by side (no model calls)", _compare_arguments, _compare),
     Command("demo", "run the job on the bundled example corpus", _no_arguments, _demo),
     Command("validate", "check a tool-use dataset (yours or GEM's) with a rule profile", _validate_arguments, _validate),
     Command("config", "print the effective config: every setting, its value and its source", _config_arguments, _config),
@@ -189,11 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         sub = subcommands.add_parser(command.name, help=command.help, description=command.help)
-        sub.add_argument("--config", required=True, help="YAML config file (conf/local.yaml, ...)")
+        sub.add_argument("--config", required=True, action=_Sides, help="YAML config file (conf/local.yaml, ...)")
         sub.add_argument(
             "--set",
             dest="overrides",
-            action="append",
+            action=_Sides,
             default=[],
             metavar="KEY=VALUE",
             help="override one config key, e.g. --set tables.root=/tmp/lake (repeatable)",

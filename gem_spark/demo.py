@@ -15,9 +15,10 @@ from gem_spark.pipeline import TABLES, run_pipeline
 from gem_spark.report import build_report
 from gem_spark.report.viewer_page import VIEWER
 from gem_spark.session import get_spark
+from gem_spark.stages.current import table_summaries
 from gem_spark.stages.ingest import run_ingest
 from gem_spark.tables import open_store
-from gem_spark.tables.summary import format_summaries, summarize
+from gem_spark.tables.summary import format_summaries
 
 EXAMPLE_CORPUS = Path(__file__).resolve().parent.parent / "examples" / "corpus"
 DEMO_SNAPSHOT = "demo"
@@ -32,7 +33,7 @@ def run_demo(config: GemConfig) -> None:
         print(f"{mode} run {run.run_id}: {run.n_requests} model requests, "
               f"{run.counts('accepted').n_ok} trajectories accepted")  # fmt: skip
     store = open_store(config.tables, spark)
-    print(format_summaries(summarize(store, list(TABLES))))
+    print(format_summaries(table_summaries(config, store, list(TABLES))))
     print(f"accepted trajectories: {store.location('accepted')}")
     for fmt in ("openai", "sharegpt", "synthesizer"):
         manifest = run_export(config, fmt, str(Path(config.export.out) / fmt), spark=spark)

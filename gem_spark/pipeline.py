@@ -11,15 +11,10 @@ from gem_spark.faults import fault_point
 from gem_spark.session import get_spark
 from gem_spark.stages.accepted import accept
 from gem_spark.stages.common import StageContext
+from gem_spark.stages.current import INPUTS, writer_stage
 from gem_spark.stages.decontam import mark_contaminated
 from gem_spark.stages.dedup import mark_near_duplicates
-from gem_spark.stages.extract import ExtractStage
-from gem_spark.stages.generate import GenerateStage
-from gem_spark.stages.judge import JudgeStage
 from gem_spark.stages.llm_stage import LLMStage
-from gem_spark.stages.refine import RefineStage
-from gem_spark.stages.select import SelectStage
-from gem_spark.stages.synthesize import SynthesizeStage
 from gem_spark.tables import open_store
 from gem_spark.tables.runs import RunRecorder, StageCounts
 
@@ -80,16 +75,8 @@ class RunSummary:
 
 
 def build_stage(name: str, ctx: StageContext, mode: Mode) -> LLMStage:
-    if name == "judge":
-        return JudgeStage(ctx, source=JUDGED_STAGE[mode])
-    stage_classes: dict[str, type[LLMStage]] = {
-        "select": SelectStage,
-        "extract": ExtractStage,
-        "generate": GenerateStage,
-        "refine": RefineStage,
-        "synthesize": SynthesizeStage,
-    }
-    return stage_classes[name](ctx)
+    source = JUDGED_STAGE[mode] if name == "judge" else INPUTS[name][0]
+    return writer_stage(ctx, name, source)
 
 
 def plan(mode: str, stages: list[str] | None) -> tuple[str, ...]:
@@ -124,6 +111,7 @@ def run_pipeline(
     require_ingested(config, store)
     with RunRecorder(store, config, command=f"run:{mode}", snapshot=snapshot) as recorder:
         summary = RunSummary(run_id=recorder.run_id, mode=mode)
+        chains: dict = {}  # current fingerprint chains, shared by the stages (keyed by table versions)
         for position, name in enumerate(to_run):
             ctx = StageContext(
                 config=config,
@@ -132,6 +120,7 @@ def run_pipeline(
                 run_id=recorder.run_id,
                 limit=limit if position == 0 else None,
                 snapshot=snapshot,
+                chains=chains,
             )
             fault_point(f"stage.before.{name}")
             summary.stages.append(build_stage(name, ctx, mode).run(ctx))

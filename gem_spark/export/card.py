@@ -16,10 +16,16 @@ import pyarrow as pa
 import yaml
 
 from gem_spark.export.convert import OPENAI, PARQUET, SHAREGPT, SYNTHESIZER
-from gem_spark.export.sharegpt import MIN_LLAMAFACTORY
 from gem_spark.export.shards import DATA_DIR
+from gem_spark.export.sharegpt import MIN_LLAMAFACTORY
 from gem_spark.report.document import Section, Table, to_markdown
-from gem_spark.report.sections import FUNNEL_HEADER, PASS_RATE_HEADER, complexity_table, funnel_rows, pass_rate_rows
+from gem_spark.report.sections import (
+    FUNNEL_HEADER,
+    PASS_RATE_HEADER,
+    complexity_table,
+    funnel_rows,
+    pass_rate_rows,
+)
 
 if TYPE_CHECKING:
     from gem_spark.config import GemConfig

@@ -22,7 +22,9 @@ class ExportManifest:
     skipped: dict[str, int] = field(default_factory=dict)
     # Lossy but valid conversions, e.g. assistant_text_beside_call in ShareGPT.
     notes: dict[str, int] = field(default_factory=dict)
-    # Latest accepted rows by status: ok, near_duplicate, contaminated (only ok rows are exported).
+    # The chain the exported rows belong to: each stage's own fingerprint under the export's config.
+    stage_fingerprints: dict[str, str] = field(default_factory=dict)
+    # Current accepted rows by status: ok, near_duplicate, contaminated (only ok rows are exported).
     accepted_by_status: dict[str, int] = field(default_factory=dict)
     # Exported rows by fingerprint, by corpus snapshot of their segment, and by the run that accepted them.
     fingerprints: dict[str, int] = field(default_factory=dict)

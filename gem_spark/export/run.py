@@ -1,4 +1,4 @@
-"""`gem-spark export`: the latest ok rows of `accepted`, converted on executors, written in trajectory_id
+"""`gem-spark export`: the current ok rows of `accepted`, converted on executors, written in trajectory_id
 order as shards of `export.shard_rows` rows with a manifest (and LLaMA-Factory's dataset_info.json).
 
 Layout of the output folder:
@@ -33,10 +33,10 @@ from gem_spark.export.shards import DATA_DIR, ExportFolder, ShardFile
 from gem_spark.prompts import PROMPTS_DIR_ENV
 from gem_spark.report.metrics import collect_funnel
 from gem_spark.session import get_spark
-from gem_spark.stages.common import OK
+from gem_spark.stages.common import OK, StageContext
+from gem_spark.stages.current import current_rows, reading_context, stage_fingerprints
 from gem_spark.tables import open_store
 from gem_spark.tables.staged_files import delta_arrow_schema
-from gem_spark.tables.latest import latest_rows
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, Row, SparkSession
@@ -62,11 +62,12 @@ class ExportError(ValueError):
     """The export cannot run as asked (unknown format)."""
 
 
-def latest_accepted(store: TableStore) -> DataFrame | None:
-    """Latest row per (trajectory_id, fingerprint) of `accepted`; None before anything was accepted."""
-    if not store.exists(ACCEPTED):
+def current_accepted(ctx: StageContext) -> DataFrame | None:
+    """Current rows of `accepted` (latest per trajectory and fingerprint, current chain only; see
+    `stages/current.py`); None before anything was accepted."""
+    if not ctx.store.exists(ACCEPTED):
         return None
-    return latest_rows(store.read(ACCEPTED), [KEY])
+    return current_rows(ctx, ACCEPTED)
 
 
 def _with_segments(store: TableStore, rows: DataFrame) -> DataFrame:
@@ -162,14 +163,15 @@ def _write_parquet(folder: ExportFolder, rows: DataFrame, shard_rows: int) -> Wr
 
 
 def _manifest(
-    config: GemConfig, fmt: str, out: str, by_status: dict[str, int], written: Written
+    ctx: StageContext, fmt: str, out: str, by_status: dict[str, int], written: Written
 ) -> ExportManifest:
-    rows = written.rows
+    rows, config = written.rows, ctx.config
     return ExportManifest(
         format=fmt,
         out=out,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         config_fingerprint=config.fingerprint(),
+        stage_fingerprints=stage_fingerprints(ctx),
         shard_rows=config.export.shard_rows,
         n_exported=sum(file.rows for file in written.files),
         skipped=written.skipped,
@@ -193,9 +195,10 @@ def run_export(
         raise ExportError(msg)
     spark = spark or get_spark(config.spark)
     store = open_store(config.tables, spark)
+    ctx = reading_context(config, store, spark)
     folder = ExportFolder(out)
     folder.reset_data()
-    latest = latest_accepted(store)
+    latest = current_accepted(ctx)
     by_status: dict[str, int] = {}
     written = Written()
     cached: list[DataFrame] = []
@@ -213,12 +216,12 @@ def run_export(
             written = _write_parquet(folder, rows, config.export.shard_rows)
         else:
             written = _write_records(folder, rows, _settings(config, fmt), config.export.shard_rows)
-    manifest = _manifest(config, fmt, out, by_status, written)
+    manifest = _manifest(ctx, fmt, out, by_status, written)
     if manifest.dataset_info is not None:
         folder.write_json(DATASET_INFO, manifest.dataset_info)
     folder.write_json(MANIFEST, manifest.to_dict())
     if card:
-        inputs = CardInputs(config, manifest, collect_funnel(store), written.schema)
+        inputs = CardInputs(config, manifest, collect_funnel(ctx), written.schema)
         folder.write_lines(CARD, [render_card(inputs)])
     for df in [*written.cached, *cached]:
         df.unpersist()

@@ -13,6 +13,7 @@ from gem_spark.report.metrics import collect
 from gem_spark.report.sections import SECTIONS
 from gem_spark.report.viewer import write_viewer
 from gem_spark.session import get_spark
+from gem_spark.stages.current import reading_context
 from gem_spark.tables import open_store
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def build_report(config: GemConfig, out: str | Path, spark: SparkSession | None 
     folder.mkdir(parents=True, exist_ok=True)
     data = collect(store, config)
     sections = [section(data, folder) for section in SECTIONS]
-    _, samples = write_viewer(store, config.report.viewer, folder)
+    _, samples = write_viewer(reading_context(config, store, spark), config.report.viewer, folder)
     sections.append(samples)
     intro = (
         f"Tables at {config.tables.root if not config.tables.catalog else f'{config.tables.catalog}.{config.tables.database}'}"

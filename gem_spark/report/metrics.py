@@ -1,8 +1,9 @@
 """Everything the report shows, read from the tables with Spark and reduced to small plain values.
 
 A table that does not exist yet (a synthesizer-only run has no generate/refine) yields empty values,
-never an error. Status counts use the latest row per key and fingerprint (what readers see); token
-counts use every row, because every request was paid for, retries included.
+never an error. Status counts, labels, complexity and judge figures use the current rows (latest per
+key and fingerprint, current fingerprint chain only: `stages/current.py`); token counts use every row,
+because every request was paid for, retries and superseded chains included.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import functions as F
 
-from gem_spark.stages.common import OK
+from gem_spark.stages.common import OK, StageContext
+from gem_spark.stages.current import CHAINED_KEYS, current_rows, reading_context
 from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.runs import RUNS_TABLE, read_runs
 
@@ -87,27 +89,32 @@ class ReportData:
         return self.status_total("accepted", OK)
 
 
-def _latest(store: TableStore, table: str) -> DataFrame | None:
-    return latest_rows(store.read(table), [TABLE_KEYS[table]]) if store.exists(table) else None
+def _latest(ctx: StageContext, table: str) -> DataFrame | None:
+    """Current rows of a stage table; latest rows per key and fingerprint of segments and quarantine."""
+    if not ctx.store.exists(table):
+        return None
+    if table in CHAINED_KEYS:
+        return current_rows(ctx, table)
+    return latest_rows(ctx.store.read(table), [TABLE_KEYS[table]])
 
 
-def latest_table(store: TableStore, table: str) -> DataFrame | None:
+def latest_table(ctx: StageContext, table: str) -> DataFrame | None:
     """The rows of `table` the report reads (None before the table exists); the trajectory viewer reads these too."""
-    return _latest(store, table)
+    return _latest(ctx, table)
 
 
-def _funnel(store: TableStore) -> dict[str, dict[tuple[str, str | None], int]]:
+def _funnel(ctx: StageContext) -> dict[str, dict[tuple[str, str | None], int]]:
     funnel = {}
     for table in TABLE_KEYS:
-        latest = _latest(store, table)
+        latest = _latest(ctx, table)
         if latest is not None:
             rows = latest.groupBy("status", "reason").count().collect()
             funnel[table] = {(row["status"], row["reason"]): int(row["count"]) for row in rows}
     return funnel
 
 
-def _labels(store: TableStore) -> dict[str, dict[str, int]]:
-    selected = _latest(store, "select")
+def _labels(ctx: StageContext) -> dict[str, dict[str, int]]:
+    selected = _latest(ctx, "select")
     if selected is None:
         return {label: {} for label in LABELS}
     selected = selected.where(F.col("status") == OK)
@@ -119,10 +126,10 @@ def _labels(store: TableStore) -> dict[str, dict[str, int]]:
     }
 
 
-def _complexity(store: TableStore) -> dict[str, Complexity]:
+def _complexity(ctx: StageContext) -> dict[str, Complexity]:
     found = {}
     for table in TRAJECTORY_TABLES:
-        latest = _latest(store, table)
+        latest = _latest(ctx, table)
         if latest is None:
             continue
         ok = latest.where(F.col("status") == OK)
@@ -141,8 +148,8 @@ def _complexity(store: TableStore) -> dict[str, Complexity]:
     return found
 
 
-def _judge(store: TableStore) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
-    latest = _latest(store, "judge")
+def _judge(ctx: StageContext) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
+    latest = _latest(ctx, "judge")
     if latest is None:
         return {}, {}
     scored = latest.where(F.col("r1").isNotNull())
@@ -150,14 +157,14 @@ def _judge(store: TableStore) -> tuple[dict[str, tuple[int, int]], dict[str, int
         F.count(F.lit(1)).alias("n"), *[F.sum((F.col(r) == 0).cast("int")).alias(r) for r in RUBRICS]
     ).first()
     rubrics = {r: (int(row[r] or 0), int(row["n"])) for r in RUBRICS}
-    return rubrics, _rule_rejections(store)
+    return rubrics, _rule_rejections(ctx)
 
 
-def _rule_rejections(store: TableStore) -> dict[str, int]:
+def _rule_rejections(ctx: StageContext) -> dict[str, int]:
     """Rule codes of rejected trajectories, from every stage that checks rules with its profile."""
     rules: dict[str, int] = {}
     for table in ("generate", "refine", "synthesize", "judge"):
-        latest = _latest(store, table)
+        latest = _latest(ctx, table)
         if latest is None or "rule_reasons" not in latest.columns:
             continue
         reasons = latest.select(F.explode("rule_reasons").alias("reason"))
@@ -208,9 +215,9 @@ def _runs(store: TableStore) -> list[dict[str, Any]]:
     return runs
 
 
-def collect_funnel(store: TableStore) -> ReportData:
+def collect_funnel(ctx: StageContext) -> ReportData:
     """Only the funnel and the complexity figures (what a dataset card shows), without the report's other reads."""
-    return ReportData(funnel=_funnel(store), complexity=_complexity(store))
+    return ReportData(funnel=_funnel(ctx), complexity=_complexity(ctx))
 
 
 def _throughput(store: TableStore) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -231,14 +238,15 @@ def _throughput(store: TableStore) -> tuple[list[dict[str, Any]], list[dict[str,
 
 
 def collect(store: TableStore, config: GemConfig) -> ReportData:
-    rubrics, rules = _judge(store)
+    ctx = reading_context(config, store)
+    rubrics, rules = _judge(ctx)
     throughput, task_throughput = _throughput(store)
     return ReportData(
         throughput=throughput,
         task_throughput=task_throughput,
-        funnel=_funnel(store),
-        labels=_labels(store),
-        complexity=_complexity(store),
+        funnel=_funnel(ctx),
+        labels=_labels(ctx),
+        complexity=_complexity(ctx),
         rubric_failures=rubrics,
         rule_failures=rules,
         costs=_costs(store, config),

@@ -36,7 +36,7 @@ def funnel(data: ReportData, folder: Path) -> Section:
     rows = funnel_rows(data)
     series = {name: [row[2 + i] for row in rows] for i, name in enumerate((*STATUSES, "other"))}
     plots.stacked_bars(folder / "funnel.png", "Rows per stage by status", [row[0] for row in rows], series)
-    text = "Latest row per key and fingerprint of every stage table; tables not written yet are left out."
+    text = "Current rows of every stage table (latest per key and fingerprint, current fingerprint chain only); tables not written yet are left out."
     return Section("Funnel", text, [Table(FUNNEL_HEADER, rows)], ["funnel.png"])
 
 

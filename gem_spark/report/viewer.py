@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from gem_spark.config import ViewerConfig
     from gem_spark.report.viewer_data import ViewerData
-    from gem_spark.tables.store import TableStore
+    from gem_spark.stages.common import StageContext
 
 TITLE = "gem-spark trajectory viewer"
 
@@ -32,9 +32,9 @@ def viewer_section(data: ViewerData) -> Section:
     return Section("Trajectory samples", text, [Table(["path", "outcome", "trajectories", "sampled"], rows)])
 
 
-def write_viewer(store: TableStore, config: ViewerConfig, folder: Path) -> tuple[Path, Section]:
+def write_viewer(ctx: StageContext, config: ViewerConfig, folder: Path) -> tuple[Path, Section]:
     """Writes viewer.html into the report folder; returns its path and the index's section about it."""
-    data = collect_viewer(store, config)
+    data = collect_viewer(ctx, config)
     intro = (f"{len(data.samples)} trajectories sampled (up to {config.samples_per_group} per path and outcome, "
              f"seed {config.seed}) from {sum(data.groups.values())}.")  # fmt: skip
     page = folder / VIEWER

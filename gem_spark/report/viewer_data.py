@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
     from gem_spark.config import ViewerConfig
-    from gem_spark.tables.store import TableStore
+    from gem_spark.stages.common import StageContext
 
 KEY = "trajectory_id"
 TEACHER, SYNTHESIZER = "teacher", "synthesizer"
@@ -45,18 +45,12 @@ class ViewerData:
     samples: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _one_per_key(df: DataFrame) -> DataFrame:
-    """The reader keeps a row per (key, fingerprint); the newest stands for the key in the chain."""
-    window = Window.partitionBy(KEY).orderBy(F.col("created_at").desc(), F.col("run_id").desc())
-    return df.withColumn("_n", F.row_number().over(window)).where(F.col("_n") == 1).drop("_n")
-
-
-def _stage_rows(store: TableStore) -> dict[str, DataFrame]:
+def _stage_rows(ctx: StageContext) -> dict[str, DataFrame]:
     rows = {}
     for stage in STAGES:
-        latest = latest_table(store, stage)
+        latest = latest_table(ctx, stage)
         if latest is not None:
-            rows[stage] = _one_per_key(latest)
+            rows[stage] = latest  # the current chain: one row per key
     return rows
 
 
@@ -141,25 +135,25 @@ def _collect_sampled(rows: dict[str, DataFrame], sampled: DataFrame) -> dict[str
     return by_key
 
 
-def _segments(store: TableStore, segment_ids: list[str], chars: int) -> dict[str, dict[str, Any]]:
+def _segments(ctx: StageContext, segment_ids: list[str], chars: int) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {sid: {} for sid in segment_ids}
     if not segment_ids:
         return found
     ids = F.col("segment_id").isin(segment_ids)
-    segments = latest_table(store, "segments")
+    segments = latest_table(ctx, "segments")
     if segments is not None:
         for row in segments.where(ids).select("segment_id", "text", "url").collect():
             found[row["segment_id"]].update(text=(row["text"] or "")[:chars], url=row["url"],
                                             truncated=len(row["text"] or "") > chars)  # fmt: skip
-    selected = latest_table(store, "select")
+    selected = latest_table(ctx, "select")
     if selected is not None:
         for row in selected.where(ids & (F.col("status") == OK)).select("segment_id", *LABELS).collect():
             found[row["segment_id"]].update({label: row[label] for label in LABELS})
     return found
 
 
-def collect_viewer(store: TableStore, config: ViewerConfig) -> ViewerData:
-    rows = _stage_rows(store)
+def collect_viewer(ctx: StageContext, config: ViewerConfig) -> ViewerData:
+    rows = _stage_rows(ctx)
     outcomes = _outcomes(rows)
     if outcomes is None:
         return ViewerData()
@@ -170,7 +164,7 @@ def collect_viewer(store: TableStore, config: ViewerConfig) -> ViewerData:
     picked = sampled.collect()
     stage_rows = _collect_sampled(rows, sampled)
     segment_of = {r[KEY]: _segment_id(r[KEY], stage_rows.get(r[KEY], {})) for r in picked}
-    segments = _segments(store, sorted({s for s in segment_of.values() if s}), config.segment_chars)
+    segments = _segments(ctx, sorted({s for s in segment_of.values() if s}), config.segment_chars)
     samples = []
     # Accepted first within a path, then by outcome, then in sample order.
     order = lambda r: (r["path"], r["outcome"] != ACCEPTED_OUTCOME, r["outcome"], r["_rank"])  # noqa: E731

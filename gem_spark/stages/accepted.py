@@ -1,7 +1,8 @@
 """The accepted table: trajectories that passed the rules and all three judge rubrics.
 
 Exports read from here. Later marks (near duplicates, benchmark contamination) are appended as newer
-rows for the same (trajectory_id, fingerprint), so the latest row decides what is exported.
+rows for the same (trajectory_id, fingerprint), so the latest row decides what is exported; readers see
+only the rows of the current chain (`stages/current.py`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from gem_spark.stages.common import (
 from gem_spark.stages.inputs import upstream
 from gem_spark.stages.llm_stage import count_written
 from gem_spark.stages.trajectory_stage import STATS, TRAJECTORY
-from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.runs import StageCounts
 from gem_spark.tables.store import CommitConflictError, CommitId
 
@@ -47,6 +47,9 @@ ACCEPTED_SCHEMA = stage_schema(
     ],
     with_llm=False,
 )
+# Accepting copies a judge row as it is: its fingerprint only chains this version with the judge row's.
+ACCEPT_FINGERPRINT = fingerprint_of({"stage": NAME, "version": "1"})
+
 
 # Every run appends to `accepted` under this one Delta app id, at the version after the last one recorded:
 # two runs that computed the same pending rows race for the same app version, so only one commit lands
@@ -60,7 +63,7 @@ def accept(ctx: StageContext) -> StageCounts:
     started = time.monotonic()
     ctx.store.ensure(NAME, ACCEPTED_SCHEMA)
     judged = upstream(ctx, "judge", KEY, "segment_id", "source_stage", "trajectory", "stats")
-    inputs = judged.withColumn("fingerprint", chain_fingerprint(fingerprint_of({"stage": NAME, "version": "1"})))
+    inputs = judged.withColumn("fingerprint", chain_fingerprint(ACCEPT_FINGERPRINT))
     for _ in range(MAX_ACCEPT_ROUNDS):
         commit = CommitId(app_id=ACCEPT_APP_ID, version=last_accept_version(ctx) + 1)
         todo = pending(ctx, inputs, NAME, KEY).cache()
@@ -93,8 +96,3 @@ def accepted_rows(todo: DataFrame, run_id: str) -> DataFrame:
         "stats",
         F.lit(None).cast(StringType()).alias("detail"),
     )
-
-
-def read_accepted(ctx: StageContext) -> DataFrame:
-    """The accepted table as readers see it: the latest row per (trajectory_id, fingerprint)."""
-    return latest_rows(ctx.store.read(NAME), [KEY])

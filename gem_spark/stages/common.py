@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,6 @@ from pyspark.sql.types import (
 
 from gem_spark.config import NOT_FINGERPRINTED, GemConfig, ModelConfig
 from gem_spark.llm.spark import LLM_STRUCT
-from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.schemas import row_schema
 
 if TYPE_CHECKING:
@@ -100,11 +100,9 @@ class StageContext:
     run_id: str
     limit: int | None = None
     snapshot: str | None = None
-
-
-def ok_rows(ctx: StageContext, table: str, key: str) -> DataFrame:
-    """Current ok rows of a stage table (latest per key and fingerprint)."""
-    return latest_rows(ctx.store.read(table), [key]).filter(F.col("status") == OK)
+    # Current fingerprint chains computed under this context, keyed by the table versions they read
+    # (`stages/current.py`); shared by the copies `dataclasses.replace` makes.
+    chains: dict[Any, DataFrame] = dataclass_field(default_factory=dict, compare=False, repr=False)
 
 
 def pending(ctx: StageContext, inputs: DataFrame, table: str, key: str) -> DataFrame:

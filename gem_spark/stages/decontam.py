@@ -28,12 +28,12 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from gem_spark.schema import Trajectory, trajectory_from_json
-from gem_spark.stages.codes import CONTAMINATED
 from gem_spark.stages.accepted import NAME as ACCEPTED
-from gem_spark.stages.common import OK, StageContext
+from gem_spark.stages.codes import CONTAMINATED
+from gem_spark.stages.common import StageContext
+from gem_spark.stages.current import current_ok
 from gem_spark.stages.dedup import commit_marks, mark_rows, stable_hash, words
 from gem_spark.stages.llm_stage import StageCounts
-from gem_spark.tables.latest import latest_rows
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -231,7 +231,7 @@ def mark_contaminated(ctx: StageContext) -> StageCounts:
     if not settings.benchmarks or not ctx.store.exists(ACCEPTED):
         return StageCounts(STAGE, 0, 0, 0, 0, round(time.monotonic() - started, 3))
     index = build_index(settings)
-    ok_rows = latest_rows(ctx.store.read(ACCEPTED), [KEY]).where(F.col("status") == OK).localCheckpoint()
+    ok_rows = current_ok(ctx, ACCEPTED).localCheckpoint()
     hits = contamination_hits(ok_rows, index)
     marks = mark_rows(
         ok_rows.drop("detail").join(hits, [KEY, "fingerprint"]), ctx.run_id, CONTAMINATED, F.col("detail")

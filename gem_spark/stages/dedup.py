@@ -33,8 +33,8 @@ from gem_spark.schema import Trajectory, trajectory_from_json
 from gem_spark.stages.accepted import NAME as ACCEPTED
 from gem_spark.stages.codes import NEAR_DUPLICATE
 from gem_spark.stages.common import OK, StageContext
+from gem_spark.stages.current import current_ok, current_rows
 from gem_spark.stages.llm_stage import StageCounts
-from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.store import CommitId
 
 if TYPE_CHECKING:
@@ -171,11 +171,11 @@ def earliest_neighbours(pairs: DataFrame) -> DataFrame:
 
 
 def _nodes(ctx: StageContext) -> tuple[DataFrame, DataFrame]:
-    """Latest accepted rows (all columns) and the dedup candidates with their `node` ordering key:
-    first acceptance time | trajectory_id | fingerprint, so the smallest node is the representative."""
-    table = ctx.store.read(ACCEPTED)
-    first = table.groupBy(KEY, "fingerprint").agg(F.min("created_at").alias("first_at"))
-    latest = latest_rows(table, [KEY]).join(first, [KEY, "fingerprint"])
+    """Current accepted rows (all columns) and the dedup candidates with their `node` ordering key:
+    first acceptance time | trajectory_id | fingerprint, so the smallest node is the representative.
+    Superseded chains are never candidates: nothing is marked a duplicate of an outdated row."""
+    first = ctx.store.read(ACCEPTED).groupBy(KEY, "fingerprint").agg(F.min("created_at").alias("first_at"))
+    latest = current_rows(ctx, ACCEPTED).join(first, [KEY, "fingerprint"])
     node = F.concat_ws("|", F.date_format("first_at", "yyyy-MM-dd'T'HH:mm:ss.SSSSSS"), KEY, "fingerprint")
     latest = latest.withColumn("node", node)
     return latest, latest.where(F.col("status").isin(OK, NEAR_DUPLICATE))
@@ -225,5 +225,5 @@ def mark_near_duplicates(ctx: StageContext) -> StageCounts:
     started = time.monotonic()
     if not ctx.config.dedup.enabled or not ctx.store.exists(ACCEPTED):
         return StageCounts(STAGE, 0, 0, 0, 0, round(time.monotonic() - started, 3))
-    n_in = latest_rows(ctx.store.read(ACCEPTED), [KEY]).where(F.col("status") == OK).count()
+    n_in = current_ok(ctx, ACCEPTED).count()
     return commit_marks(ctx, STAGE, near_duplicate_marks(ctx), n_in, started)

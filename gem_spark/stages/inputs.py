@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from pyspark.sql import functions as F
 
-from gem_spark.stages.common import StageContext, ok_rows
+from gem_spark.stages.common import StageContext
+from gem_spark.stages.current import current_ok
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -21,8 +22,8 @@ def segment_texts(ctx: StageContext) -> DataFrame:
 
 
 def upstream(ctx: StageContext, table: str, key: str, *columns: str) -> DataFrame:
-    """Ok rows of an upstream stage with their fingerprint renamed to `input_fingerprint`."""
-    rows = ok_rows(ctx, table, key)
+    """Current ok rows of an upstream stage with their fingerprint renamed to `input_fingerprint`."""
+    rows = current_ok(ctx, table)
     return rows.select(key, F.col("fingerprint").alias("input_fingerprint"), *columns)
 
 

@@ -26,7 +26,9 @@ def latest_rows(df: DataFrame, key_cols: list[str]) -> DataFrame:
     if missing:
         msg = f"latest_rows needs columns {missing}; the DataFrame has {df.columns}"
         raise SchemaMismatchError(msg)
-    row_hash = F.xxhash64(F.to_json(F.struct(*[F.col(name) for name in df.columns])))
+    # Hashing the columns themselves, not their JSON text: serialising every row (trajectories, raw
+    # outputs) to JSON only to break ties made the window several times dearer on wide tables.
+    row_hash = F.xxhash64(*[F.col(name) for name in df.columns])
     window = Window.partitionBy(*key_cols, "fingerprint").orderBy(
         *[F.col(name).desc_nulls_last() for name in _ORDER_COLUMNS], row_hash.desc()
     )
