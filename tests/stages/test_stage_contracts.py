@@ -58,7 +58,9 @@ def chain() -> dict[str, Any]:
     refine_row = {**workflow_row, "trajectory": generated.payload["trajectory"], "generated_text": RECORDED["generate", key]}
     synthesized = outcome_of(make("synthesize", mode="synthesizer"), {**segment, "trajectory_id": f"{SEGMENT}-s0"}, f"{SEGMENT}-s0")
     judge_row = {"trajectory_id": f"{SEGMENT}-s0", "input_fingerprint": "f1", "segment_id": SEGMENT, "source_stage": "synthesize",
-                 "trajectory": synthesized.payload["trajectory"], "stats": synthesized.payload["stats"]}  # fmt: skip
+                 "trajectory": synthesized.payload["trajectory"], "stats": synthesized.payload["stats"],
+                 # The judge's rule check (check_rules, before the model) adds its findings to the row.
+                 "rule_findings": synthesized.payload["rule_findings"]}  # fmt: skip
     return {"segment": segment, "extracted": extracted, "workflow_row": workflow_row, "generated": generated,
             "refine_row": refine_row, "synthesized": synthesized, "judge_row": judge_row}  # fmt: skip
 
