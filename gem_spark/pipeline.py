@@ -14,6 +14,7 @@ from gem_spark.stages.common import StageContext
 from gem_spark.stages.current import INPUTS, writer_stage
 from gem_spark.stages.decontam import mark_contaminated
 from gem_spark.stages.dedup import mark_near_duplicates
+from gem_spark.stages.ingest.prefilter_step import refresh_prefilter
 from gem_spark.stages.llm_stage import LLMStage
 from gem_spark.tables import open_store
 from gem_spark.tables.runs import RunRecorder, StageCounts
@@ -111,6 +112,11 @@ def run_pipeline(
     require_ingested(config, store)
     with RunRecorder(store, config, command=f"run:{mode}", snapshot=snapshot) as recorder:
         summary = RunSummary(run_id=recorder.run_id, mode=mode)
+        # Every chain starts at the prefilter: after a `prefilter.*` change, score the segments under it first.
+        prefiltered = refresh_prefilter(store, config.prefilter.threshold, recorder.run_id)
+        if prefiltered is not None:
+            summary.stages.append(prefiltered)
+            recorder.stage_done(prefiltered)
         chains: dict = {}  # current fingerprint chains, shared by the stages (keyed by table versions)
         for position, name in enumerate(to_run):
             ctx = StageContext(

@@ -27,6 +27,7 @@ from gem_spark.stages.current import (
 )
 from gem_spark.stages.ingest import run_ingest
 from gem_spark.tables import open_store
+from gem_spark.tables.runs import read_runs
 from tests.test_pipeline import REPO, SNAPSHOT, config_for, copy_lake
 
 LLM_TEACHER = ("select", "extract", "generate", "refine", "judge")
@@ -111,6 +112,40 @@ def test_prompt_change_supersedes_and_reverting_reuses_the_cache(
     assert third_lines == first_lines
     assert (third["fingerprints"], third["stage_fingerprints"]) == (first["fingerprints"], first["stage_fingerprints"])
 
+
+def current_ids(ctx, table: str, ok_only: bool = False) -> set[str]:
+    rows = current_ok(ctx, table) if ok_only else current_rows(ctx, table)
+    return {row["segment_id"] for row in rows.select("segment_id").collect()}
+
+
+def test_prefilter_threshold_change_rescores_before_select_and_reverting_reuses_the_cache(
+    spark, teacher_lake: Path, tmp_path: Path
+) -> None:
+    """`run` right after a prefilter.threshold change, without re-ingesting: the old trap was a select
+    with no current input that silently did nothing."""
+    root = copy_lake(teacher_lake, tmp_path)
+    config, lowered = config_for(root), config_for(root, "prefilter.threshold=0.03")
+    store = open_store(config.tables, spark)
+    passing_before = current_ids(reading_context(config, store, spark), "prefilter", ok_only=True)
+
+    changed = run_pipeline(lowered, "teacher", stages=["select"], snapshot=SNAPSHOT, spark=spark)
+
+    ctx = reading_context(lowered, store, spark)
+    passing = current_ids(ctx, "prefilter", ok_only=True)
+    assert passing_before < passing  # a lower bar: some low-scoring web pages pass now
+    assert changed.counts("prefilter").n_in == store.read("segments").count()
+    assert changed.counts("prefilter").n_ok == len(passing)
+    # Select ran on the new chain: every passing segment, the newly passing ones included.
+    assert current_ids(ctx, "select") == passing
+    assert changed.counts("select").n_requests == len(passing)
+    recorded = read_runs(store).filter(F.col("run_id") == changed.run_id).first()
+    assert (recorded["status"], [s["stage"] for s in recorded["stages"]]) == ("finished", ["prefilter", "select"])
+
+    # Reverting: the old prefilter rows and select chain are current again; nothing rescored or asked.
+    reverted = run_pipeline(config, "teacher", stages=["select"], snapshot=SNAPSHOT, spark=spark)
+    assert reverted.n_requests == 0, reverted.stages
+    assert [s.stage for s in reverted.stages] == ["select"]
+    assert current_ids(reading_context(config, store, spark), "select") == passing_before
 
 def planted_judge_responses(tmp_path: Path, n: int) -> tuple[Path, list[str]]:
     """The recorded responses with the judge failing R2 for the first `n` teacher trajectories it passed."""

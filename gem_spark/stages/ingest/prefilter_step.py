@@ -2,18 +2,23 @@
 
 Pending work is this run's new segments (already scored while segmenting) plus any segment an
 interrupted earlier run stored without scoring it, so a crash between the two commits never leaves
-segments unscored.
+segments unscored. `gem-spark run` calls `refresh_prefilter` first: after a `prefilter.*` change the
+stored segments have no row under the new fingerprint yet, and the chains downstream start from those.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pyspark import StorageLevel
 from pyspark.sql import functions as F
 
 from gem_spark.stages.ingest.fingerprints import prefilter_fingerprint
 from gem_spark.stages.prefilter import SCORED_SCHEMA, score_segments, with_verdict
+from gem_spark.tables.runs import StageCounts
 from gem_spark.tables.schemas import PREFILTER
 from gem_spark.tables.store import CommitId
 
@@ -22,7 +27,10 @@ if TYPE_CHECKING:
 
     from gem_spark.tables.store import TableStore
 
+log = logging.getLogger(__name__)
+
 PREFILTER_TABLE = "prefilter"
+SEGMENTS_TABLE = "segments"
 # Marks the rows of this run's new segments, so that counting the rows by status also counts those.
 NEW_SEGMENT = "new_segment"
 
@@ -44,14 +52,15 @@ def unscored(stored_segments: DataFrame, store: TableStore, fingerprint: str) ->
 
 
 def prefilter_rows(
-    fresh: DataFrame, stored_segments: DataFrame, store: TableStore, threshold: float, run_id: str
+    fresh: DataFrame | None, stored_segments: DataFrame, store: TableStore, threshold: float, run_id: str
 ) -> DataFrame:
     """Prefilter table rows, plus `NEW_SEGMENT`, for `fresh` (this run's new segments, scored while
-    segmenting: segment_id, score, signals) and for stored segments left unscored (scored here)."""
+    segmenting: segment_id, score, signals; None outside ingest) and for stored segments left
+    unscored under this threshold's fingerprint (scored here)."""
     fingerprint = prefilter_fingerprint(threshold)
-    left_unscored = unscored(stored_segments, store, fingerprint)
-    scored = fresh.select(*SCORED_SCHEMA.names).withColumn(NEW_SEGMENT, F.lit(True))
-    scored = scored.unionByName(score_segments(left_unscored).withColumn(NEW_SEGMENT, F.lit(False)))
+    scored = score_segments(unscored(stored_segments, store, fingerprint)).withColumn(NEW_SEGMENT, F.lit(False))
+    if fresh is not None:
+        scored = fresh.select(*SCORED_SCHEMA.names).withColumn(NEW_SEGMENT, F.lit(True)).unionByName(scored)
     return (
         with_verdict(scored, threshold)
         .withColumns(
@@ -77,3 +86,23 @@ def count_pending(rows: DataFrame) -> PendingCounts:
 
 def append_prefilter(store: TableStore, rows: DataFrame, run_id: str) -> None:
     store.append(PREFILTER_TABLE, rows.select(*PREFILTER.names), CommitId(f"{run_id}:prefilter", 0))
+
+
+def refresh_prefilter(store: TableStore, threshold: float, run_id: str) -> StageCounts | None:
+    """Score the stored segments that have no prefilter row under `threshold`'s fingerprint and append
+    the rows; None when every segment has one (the usual case, and a reverted threshold: old rows are
+    reused, not rescored)."""
+    started = time.monotonic()
+    rows = prefilter_rows(None, store.read(SEGMENTS_TABLE), store, threshold, run_id)
+    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)  # counted, then appended: scored once
+    try:
+        by_status = count_pending(rows).by_status
+        if not by_status:
+            return None
+        append_prefilter(store, rows, run_id)
+    finally:
+        rows.unpersist()
+    counts = StageCounts(PREFILTER_TABLE, sum(by_status.values()), by_status.get("ok", 0),
+                         by_status.get("rejected", 0), by_status.get("error", 0), time.monotonic() - started)  # fmt: skip
+    log.info("prefilter: scored %d stored segment(s) under prefilter.threshold=%s", counts.n_in, threshold)
+    return counts

@@ -35,6 +35,7 @@ from gem_spark.stages.ingest.fingerprints import segments_fingerprint
 from gem_spark.stages.ingest.inputs import InputFile, expand_inputs, split_inputs
 from gem_spark.stages.ingest.prefilter_step import (
     PREFILTER_TABLE,
+    SEGMENTS_TABLE,
     append_prefilter,
     count_pending,
     prefilter_rows,
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from gem_spark.config import GemConfig
     from gem_spark.tables.store import TableStore
 
-SEGMENTS_TABLE, QUARANTINE_TABLE = "segments", "quarantine"
+QUARANTINE_TABLE = "quarantine"
 # Side jobs at once beside the main line of ingest: the in-run repeats count, the quarantine append.
 _CONCURRENT_JOBS = 2
 
