@@ -33,10 +33,13 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Hypothesis keeps its example database in ./.hypothesis by default: inside the checkout.
+    # Hypothesis keeps its example database and its unicode-data cache in ./.hypothesis by default:
+    # inside the checkout.
     from hypothesis import settings
+    from hypothesis.configuration import set_hypothesis_home_dir
     from hypothesis.database import DirectoryBasedExampleDatabase
 
+    set_hypothesis_home_dir(_CACHE_ROOT / "hypothesis-home")
     settings.register_profile("tmp-db", database=DirectoryBasedExampleDatabase(str(_CACHE_ROOT / "hypothesis")))
     settings.load_profile("tmp-db")
 
