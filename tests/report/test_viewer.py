@@ -16,6 +16,7 @@ from gem_spark.config import GemConfig
 from gem_spark.report import build_report
 from gem_spark.report.viewer_data import collect_viewer
 from gem_spark.schema import Message, ToolCall, Trajectory, to_json, trajectory_from_json
+from gem_spark.stages.current import reading_context
 from gem_spark.tables import CommitId, open_store
 from tests.report.chromium import chromium_binary
 from tests.support.trajectories import refined_trajectory
@@ -69,6 +70,8 @@ def report(demo_lake: GemConfig, spark, tmp_path_factory: pytest.TempPathFactory
                "stats": trajectory.stats().model_dump()}  # fmt: skip
     _append_like(store, "segments", "status = 'ok'", {"segment_id": HOSTILE_SEGMENT, "text": f"Steps: {HOSTILE}",
                                                       "url": "javascript:alert(1)"}, 1)  # fmt: skip
+    # Every link of the synthesizer chain, so the planted rows are current (readers see only the current chain).
+    _append_like(store, "prefilter", "status = 'ok'", {"segment_id": HOSTILE_SEGMENT}, 1)
     _append_like(store, "select", "status = 'ok'", {"segment_id": HOSTILE_SEGMENT, "domain": HOSTILE}, 1)
     _append_like(store, "synthesize", "status = 'ok'", hostile, 1)
     _append_like(store, "judge", "status = 'ok' AND source_stage = 'synthesize'",
@@ -185,11 +188,11 @@ def test_report_tables_link_to_their_samples(report: Path, page) -> None:  # noq
 
 
 def test_samples_are_deterministic_for_a_seed(demo_lake: GemConfig, spark) -> None:
-    store = open_store(demo_lake.tables, spark)
+    ctx = reading_context(demo_lake, open_store(demo_lake.tables, spark), spark)
     viewer = demo_lake.report.viewer
-    first, again = collect_viewer(store, viewer), collect_viewer(store, viewer)
+    first, again = collect_viewer(ctx, viewer), collect_viewer(ctx, viewer)
     assert first.samples == again.samples and first.groups == again.groups
-    two = collect_viewer(store, viewer.model_copy(update={"samples_per_group": 2, "seed": 7}))
+    two = collect_viewer(ctx, viewer.model_copy(update={"samples_per_group": 2, "seed": 7}))
     assert two.groups == first.groups
     assert all(n <= 2 for n in _per_group(two.samples).values())
     assert _per_group(two.samples) == {g: min(2, n) for g, n in first.groups.items()}
