@@ -35,7 +35,7 @@ pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 VOLATILE_COLUMNS = {"run_id", "created_at", "llm"}
 # The runs table also records when each run ran and the fingerprint of its config, which holds its own
 # tables.root; its commands, inputs, statuses and stage counts must still match.
-VOLATILE_RUN_FIELDS = {"started_at", "ended_at", "fingerprint", "duration_s"}
+VOLATILE_RUN_FIELDS = {"started_at", "ended_at", "fingerprint", "duration_s", "feed"}
 
 
 def _fake_nvidia_smi(folder: Path) -> Path:

@@ -83,7 +83,8 @@ def test_hostile_outputs_are_rejected_with_reasons(lake: Path, tmp_path: Path, s
             "judge",
             "tool_schema_invalid",
         ),
-        keys[2]: (with_tool_parameters(synthesized[keys[2]], CYCLE), "judge", "tool_schema_invalid"),
+        # The synthesize stage's own rule profile rejects a recursive schema before the judge sees it.
+        keys[2]: (with_tool_parameters(synthesized[keys[2]], CYCLE), "synthesize", "tool_schema_invalid"),
         keys[3]: ("<toolsets>" + "[" * DEPTH + "]" * DEPTH + "</toolsets>", "synthesize", "json_too_deep"),
         keys[4]: ("<toolsets>[" + " " * MEGABYTES + "]</toolsets>", "synthesize", "input_too_large"),
     }
