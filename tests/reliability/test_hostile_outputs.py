@@ -72,18 +72,18 @@ def test_hostile_outputs_are_rejected_with_reasons(lake: Path, tmp_path: Path, s
     synthesized = {row["key"]: row["text"] for row in recorded if row["stage"] == "synthesize"}
     keys = sorted(synthesized)
     watcher = FakeEndpoint({}).start()  # the host every remote $ref names; it must see no request
+    # The synthesize stage checks its own rule profile: a bad schema never reaches the judge.
     overrides = {
         keys[0]: (
             with_tool_parameters(synthesized[keys[0]], remote_ref(f"{watcher.base_url}/schema.json")),
-            "judge",
+            "synthesize",
             "tool_schema_invalid",
         ),
         keys[1]: (
             with_tool_parameters(synthesized[keys[1]], remote_ref("https://127.0.0.1:9/evil.json")),
-            "judge",
+            "synthesize",
             "tool_schema_invalid",
         ),
-        # The synthesize stage's own rule profile rejects a recursive schema before the judge sees it.
         keys[2]: (with_tool_parameters(synthesized[keys[2]], CYCLE), "synthesize", "tool_schema_invalid"),
         keys[3]: ("<toolsets>" + "[" * DEPTH + "]" * DEPTH + "</toolsets>", "synthesize", "json_too_deep"),
         keys[4]: ("<toolsets>[" + " " * MEGABYTES + "]</toolsets>", "synthesize", "input_too_large"),
