@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.loopback import serve_on_loopback
+
 Reply = tuple[int, dict[str, str], bytes]
 
 
@@ -142,6 +144,5 @@ class _Server(ThreadingHTTPServer):
 def start_server() -> tuple[ThreadingHTTPServer, ServerState]:
     state = ServerState()
     server = _Server(("127.0.0.1", 0), make_handler(state))
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    state.base_url = serve_on_loopback(server)
     return server, state

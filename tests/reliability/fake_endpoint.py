@@ -28,6 +28,7 @@ from gem_spark.pipeline import build_stage, plan
 from gem_spark.stages.common import StageContext
 from gem_spark.tables import open_store
 from gem_spark.tables.store import TableNotFoundError
+from tests.support.loopback import serve_on_loopback, stop_serving
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -100,14 +101,11 @@ class FakeEndpoint:
 
     def start(self) -> FakeEndpoint:
         self._server = _Server(("127.0.0.1", 0), _handler(self))
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.base_url = serve_on_loopback(self._server)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        stop_serving(self._server)
 
     @property
     def total_requests(self) -> int:

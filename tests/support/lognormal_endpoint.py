@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.loopback import serve_on_loopback, stop_serving
+
 
 def lognormal_latency(seed_text: str, median_s: float, sigma: float, cap_s: float) -> float:
     """A latency drawn from lognormal(ln median, sigma), capped, deterministic per `seed_text`."""
@@ -45,14 +47,11 @@ class LognormalEndpoint:
 
     def start(self) -> LognormalEndpoint:
         self._server = _Server(("127.0.0.1", 0), _handler(self))
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.base_url = serve_on_loopback(self._server)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        stop_serving(self._server)
 
     def _change(self, delta: int) -> None:
         with self._lock:
