@@ -72,8 +72,9 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mode",
         choices=MODES,
-        help="teacher: select→extract→generate→refine→judge; synthesizer: select→synthesize→judge "
-        "(default: synthesizer, or teacher when --stages are teacher-only)",
+        help="teacher: the teacher path (workflow extraction, generation, refinement, judge); synthesizer: "
+        "the distilled Trajectory Synthesizer, then the judge (default: synthesizer, or teacher when --stages "
+        "are teacher-only); gem_spark/stages/modes.py lists each mode's stages",
     )
     parser.add_argument("--stages", help="comma-separated subset of the mode's stages (default: all)")
     parser.add_argument("--limit", type=int, help="at most this many rows enter the first stage")

@@ -163,15 +163,20 @@ class StageConfig(StrictModel):
     max_input_chars: int = setting(12_000, "Source text beyond this many characters is cut (and the row flagged truncated).", ge=100)
 
 
+# Each stage's default settings (a new stage adds its line here and its place in stages/modes.py; the
+# config layer cannot import the stages, and keeping defaults here lets `gem-spark config` show them).
+STAGE_DEFAULTS: dict[str, StageConfig] = {
+    "select": StageConfig(model="filter", max_input_chars=8000),
+    "extract": StageConfig(model="teacher"),
+    "generate": StageConfig(model="teacher"),
+    "refine": StageConfig(model="teacher", max_input_chars=60_000),
+    "judge": StageConfig(model="judge", max_input_chars=60_000),
+    "synthesize": StageConfig(model="synthesizer"),
+}
+
+
 def _default_stages() -> dict[str, StageConfig]:
-    return {
-        "select": StageConfig(model="filter", max_input_chars=8000),
-        "extract": StageConfig(model="teacher"),
-        "generate": StageConfig(model="teacher"),
-        "refine": StageConfig(model="teacher", max_input_chars=60_000),
-        "judge": StageConfig(model="judge", max_input_chars=60_000),
-        "synthesize": StageConfig(model="synthesizer"),
-    }
+    return {name: stage.model_copy() for name, stage in STAGE_DEFAULTS.items()}
 
 
 class RunnerConfig(StrictModel):

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from gem_spark.config import ConfigError, GemConfig
 from gem_spark.faults import fault_point
 from gem_spark.session import get_spark
 from gem_spark.stages.accepted import accept
 from gem_spark.stages.common import StageContext
-from gem_spark.stages.current import INPUTS, writer_stage
 from gem_spark.stages.decontam import mark_contaminated
 from gem_spark.stages.dedup import mark_near_duplicates
 from gem_spark.stages.ingest.prefilter_step import refresh_prefilter
 from gem_spark.stages.llm_stage import LLMStage
+from gem_spark.stages.modes import MODES, Mode, llm_stage_names, source_in, stage_names
 from gem_spark.tables import open_store
 from gem_spark.tables.runs import RunRecorder, StageCounts
 
@@ -26,18 +26,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Mode = Literal["teacher", "synthesizer"]
-STAGES: dict[Mode, tuple[str, ...]] = {
-    "teacher": ("select", "extract", "generate", "refine", "judge"),
-    "synthesizer": ("select", "synthesize", "judge"),
-}
+# The stages of each mode, by name (stages/modes.py is where they are listed).
+STAGES: dict[Mode, tuple[str, ...]] = {mode: stage_names(mode) for mode in MODES}
 # Every table a pipeline writes, in data-flow order (what `gem-spark tables` lists).
-TABLES = ("segments", "quarantine", "prefilter", "select", "extract", "generate", "refine", "synthesize", "judge",
-          "accepted", "runs")  # fmt: skip
+TABLES = ("segments", "quarantine", "prefilter", *llm_stage_names(), "accepted", "runs")
 # What ingest writes and every run reads first.
 INGEST_TABLES = ("segments", "prefilter")
-# Which stage's trajectories the judge reads in each mode.
-JUDGED_STAGE: dict[Mode, str] = {"teacher": "refine", "synthesizer": "synthesize"}
 
 
 class PipelineError(ValueError):
@@ -76,8 +70,8 @@ class RunSummary:
 
 
 def build_stage(name: str, ctx: StageContext, mode: Mode) -> LLMStage:
-    source = JUDGED_STAGE[mode] if name == "judge" else INPUTS[name][0]
-    return writer_stage(ctx, name, source)
+    stage_class = next(cls for cls in MODES[mode] if cls.name == name)
+    return stage_class(ctx, source_in(mode, name))
 
 
 def plan(mode: str, stages: list[str] | None) -> tuple[str, ...]:

@@ -3,48 +3,34 @@ whether it is retried, and per table which statuses exist.
 
 Codes are defined beside the code that emits them (parsers: parse/failure.py, rules: validate/codes.py,
 workflow checks: validate/workflow.py, backends: llm/errors.py, ingest: stages/ingest/quarantine.py,
-stages: stages/codes.py); this module collects them by name, so a string is never typed twice. A new
-code is one `Reason(...)` line here (a test fails while one is missing). The README's reason table is
-generated from this catalogue: `python -m gem_spark.reasons README.md` rewrites it.
+stages: stages/codes.py, exports: export/*.py); this module collects them by name, so a string is never
+typed twice. A new code is one `Reason(...)` line here (a test fails while one is missing), or, for a
+code a stage's own outcome decides, one entry of that stage's `reasons` (stages/modes.py lists the
+stages). The README's reason table is generated from this catalogue: `python -m gem_spark.reasons
+README.md` rewrites it.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
+from gem_spark.export import call_ids, chat_template, convert, openai_format, sharegpt, synthesizer
 from gem_spark.llm.errors import RETRYABLE, ErrorType
 from gem_spark.parse import failure as parse
 from gem_spark.stages import codes as stage
+from gem_spark.stages.codes import Reason
 from gem_spark.stages.ingest import quarantine as ingest
+from gem_spark.stages.modes import llm_stage_names, stage_classes
 from gem_spark.validate import codes as rule
-from gem_spark.validate import workflow
-
-# expected: the data earned it (rejected, quarantined, marked); failure: infrastructure (an error row);
-# bug: a code defect caught and kept as a row instead of failing the task; report it.
-Severity = Literal["expected", "failure", "bug"]
-# no; next run: an error row is pending again until pipeline.max_attempts error rows for its fingerprint;
-# in request: the backend retries first (max_retries, max_total_wait_s), then the next run does.
-Retried = Literal["no", "next run", "in request, then next run"]
-
-
-@dataclass(frozen=True)
-class Reason:
-    code: str
-    emitted_by: str
-    severity: Severity
-    meaning: str
-    retried: Retried = "no"
-
 
 INGEST, PARSERS = "ingest → quarantine", "parsers (every LLM stage)"
 # Rule profiles (validate.profiles.<name>) run in these stages and in `gem-spark validate`.
 RULES = "rules (generate, refine, synthesize, judge; validate)"
 LLM = "LLM backends (every LLM stage)"
+EXPORT_SKIP, EXPORT_NOTE = "export (skipped.jsonl)", "export (manifest notes)"
 
-_CATALOGUE: tuple[Reason, ...] = (
+_BEFORE_THE_STAGES: tuple[Reason, ...] = (
     # Ingest: one quarantine row per bad record (or per unreadable file).
     Reason(ingest.MISSING_TEXT, INGEST, "expected", "the record has no text field, or it is null"),
     Reason(ingest.NON_STRING_TEXT, INGEST, "expected", "the text field holds a number, list, object or bool"),
@@ -79,15 +65,8 @@ _CATALOGUE: tuple[Reason, ...] = (
     Reason(parse.NO_MESSAGES, PARSERS, "expected", "no role tags, no messages"),
     Reason(parse.SCORE_INVALID, PARSERS, "expected", "judge output without R1, R2, R3 each 0 or 1"),
     Reason(parse.RECORD_INVALID, "dataset importers (not in tables)", "expected", "an imported dataset record not in its format"),
-    # Stage decisions.
-    Reason(stage.NOT_MULTI_STEP, "select", "expected", "the filter judged the text not a multi-step workflow"),
-    Reason(stage.INVALID_LABEL, "select", "expected", "a label outside GEM.md's sets (with pipeline.reject_invalid_labels)"),
-    Reason(stage.NO_WORKFLOW, "extract", "expected", "no usable workflow was extracted"),
-    Reason(workflow.NO_TOOLS, "extract", "expected", "a workflow without tools"),
-    Reason(workflow.GRAPH_UNKNOWN_TOOL, "extract", "expected", "the execution graph names a tool the workflow lacks"),
-    Reason(stage.JUDGE_R1_FAILED, "judge", "expected", "R1 tool-call hallucination: an argument value not given or derivable from the dialogue"),
-    Reason(stage.JUDGE_R2_FAILED, "judge", "expected", "R2 capability hallucination: false inability, or a limitation not disclosed"),
-    Reason(stage.JUDGE_R3_FAILED, "judge", "expected", "R3 context hallucination: misremembered constraints, entities or values"),
+)  # fmt: skip
+_AFTER_THE_STAGES: tuple[Reason, ...] = (
     # Rule checks before the judge model (all of a row's codes are in its rule_reasons).
     Reason(rule.TOOL_SCHEMA_INVALID, RULES, "expected", "a tool's parameters are not a valid JSON Schema object"),
     Reason(rule.TOOL_DESCRIPTION_MISSING, RULES, "expected", "a tool with a valid schema but an empty description (warns by default)"),
@@ -132,7 +111,32 @@ _CATALOGUE: tuple[Reason, ...] = (
     # Marks on accepted trajectories (status and reason are the same code).
     Reason(stage.NEAR_DUPLICATE, "dedup (accepted)", "expected", "a near duplicate of an earlier accepted trajectory (detail names it)"),
     Reason(stage.CONTAMINATED, "decontam (accepted)", "expected", "shares an n-gram with a benchmark item (detail names it)"),
+    # Exports: an accepted trajectory a format cannot hold is listed in skipped.jsonl with its code;
+    # the manifest counts the rest under notes (the row was written, changed as the note says).
+    Reason(convert.TRAJECTORY_INVALID, EXPORT_SKIP, "bug", "the stored trajectory JSON no longer validates"),
+    Reason(openai_format.ORPHAN_TOOL_MESSAGE, EXPORT_SKIP, "expected", "openai: a tool message no earlier call id answers"),
+    Reason(openai_format.UNANSWERED_CALL, EXPORT_SKIP, "expected", "openai: a call id no tool message answers"),
+    Reason(openai_format.DUPLICATE_CALL_ID, EXPORT_SKIP, "expected", "openai: a call id used twice after renumbering"),
+    Reason(sharegpt.TAG_IN_TEXT, EXPORT_SKIP, "expected", "sharegpt: message text holding a `<tool_call>` tag LLaMA-Factory would read as a call"),
+    Reason(sharegpt.TURN_ORDER, EXPORT_SKIP, "expected", "sharegpt: turns LLaMA-Factory's human/gpt alternation cannot hold"),
+    Reason(sharegpt.SYSTEM_INSIDE, EXPORT_SKIP, "expected", "sharegpt: a system message after the conversation started"),
+    Reason(synthesizer.SEGMENT_MISSING, EXPORT_SKIP, "expected", "synthesizer: the trajectory's source segment is no longer in the segments table"),
+    Reason(synthesizer.ROUNDTRIP_MISMATCH, EXPORT_SKIP, "expected", "synthesizer: the target does not parse back into the same trajectory (e.g. fenced JSON the parser strips)"),
+    Reason(chat_template.RENDER_FAILED, EXPORT_SKIP, "expected", "the --chat-template raised while rendering the conversation"),
+    Reason(chat_template.CALLS_MISMATCH, EXPORT_SKIP, "expected", "the rendered text holds other tool calls than the conversation"),
+    Reason(chat_template.CALL_NOT_JSON, EXPORT_SKIP, "expected", "a rendered `<tool_call>` block is not JSON"),
+    Reason(call_ids.CALL_IDS_RENUMBERED, EXPORT_NOTE, "expected", "openai: reused call ids made unique (`<id>_2`, ...)"),
+    Reason(sharegpt.TEXT_BESIDE_CALL, EXPORT_NOTE, "expected", "sharegpt: assistant text kept beside a call (needs LLaMA-Factory >= 0.9.4)"),
+    Reason(sharegpt.TRAILING_USER_TURN, EXPORT_NOTE, "expected", "sharegpt: a final user turn dropped so the conversation ends on the assistant"),
 )  # fmt: skip
+
+
+def _stage_reasons() -> tuple[Reason, ...]:
+    """The codes each stage of the mode list declares for its own decisions, in data-flow order."""
+    return tuple(reason for cls in stage_classes().values() for reason in cls.reasons)
+
+
+_CATALOGUE = (*_BEFORE_THE_STAGES, *_stage_reasons(), *_AFTER_THE_STAGES)
 
 CATALOGUE: dict[str, Reason] = {reason.code: reason for reason in _CATALOGUE}
 
@@ -142,12 +146,12 @@ TABLE_STATUSES: dict[str, tuple[str, ...]] = {
     "segments": (OK,),
     "quarantine": (REJECTED,),
     "prefilter": (OK, REJECTED),
-    **{name: (OK, REJECTED, ERROR) for name in ("select", "extract", "generate", "refine", "synthesize", "judge")},
+    **{name: (OK, REJECTED, ERROR) for name in llm_stage_names()},
     "accepted": (OK, stage.NEAR_DUPLICATE, stage.CONTAMINATED),
     "runs": ("running", "finished", "failed"),
 }
 # Codes kept in array columns besides the one `reason` (every problem a row has, not only the first).
-REASON_LISTS: dict[str, str] = {"extract": "reasons", "judge": "rule_reasons"}
+REASON_LISTS: dict[str, tuple[str, ...]] = {name: cls.reason_lists for name, cls in stage_classes().items()}
 
 
 def _check() -> None:

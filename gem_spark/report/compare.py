@@ -22,7 +22,7 @@ from gem_spark.prompts import PROMPTS_DIR_ENV
 from gem_spark.report import plots
 from gem_spark.report.document import Percent, Section, Table, write
 from gem_spark.stages.common import OK
-from gem_spark.stages.current import CHAINED_KEYS, current_rows, reading_context
+from gem_spark.stages.current import chained_keys, current_rows, reading_context
 from gem_spark.tables import open_store
 
 if TYPE_CHECKING:
@@ -31,8 +31,9 @@ if TYPE_CHECKING:
     from gem_spark.config import GemConfig
 
 TITLE = "gem-spark config comparison"
-STAGES = ("select", "extract", "generate", "refine", "synthesize", "judge", "accepted")
+STAGES = tuple(chained_keys())[1:]  # every chained table but the prefilter (which is not a config's result)
 LLM_STAGES = STAGES[:-1]
+KEYS = chained_keys()
 RUBRICS = ("r1", "r2", "r3")
 COMPLEXITY = ("messages", "tool_calls", "distinct_tools_called", "tools_defined")
 SAMPLED_DISAGREEMENTS = 5
@@ -93,14 +94,14 @@ def side_rows(side: Side, spark: SparkSession) -> dict[str, DataFrame]:
 def common_keys(a: dict[str, DataFrame], b: dict[str, DataFrame]) -> dict[str, DataFrame]:
     """stage → the keys both sides have a current row for."""
     return {
-        stage: a[stage].select(CHAINED_KEYS[stage]).intersect(b[stage].select(CHAINED_KEYS[stage]))
+        stage: a[stage].select(KEYS[stage]).intersect(b[stage].select(KEYS[stage]))
         for stage in STAGES
         if stage in a and stage in b
     }
 
 
 def summarise(config: GemConfig, rows: dict[str, DataFrame], keys: dict[str, DataFrame]) -> SideResults:
-    shared = {stage: rows[stage].join(keys[stage], CHAINED_KEYS[stage], "left_semi") for stage in keys}
+    shared = {stage: rows[stage].join(keys[stage], KEYS[stage], "left_semi") for stage in keys}
     results = SideResults()
     for stage, df in shared.items():
         counted = df.groupBy("status", "reason").count().collect()

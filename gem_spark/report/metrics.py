@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from pyspark.sql import functions as F
 
 from gem_spark.stages.common import OK, StageContext
-from gem_spark.stages.current import CHAINED_KEYS, current_rows, reading_context
+from gem_spark.stages.current import chained_keys, current_rows, reading_context
+from gem_spark.stages.modes import llm_stage_names
 from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.runs import RUNS_TABLE, read_runs
 
@@ -25,19 +26,8 @@ if TYPE_CHECKING:
     from gem_spark.tables.store import TableStore
 
 # Funnel order and each table's key.
-TABLE_KEYS = {
-    "segments": "segment_id",
-    "quarantine": "quarantine_id",
-    "prefilter": "segment_id",
-    "select": "segment_id",
-    "extract": "segment_id",
-    "generate": "trajectory_id",
-    "refine": "trajectory_id",
-    "synthesize": "trajectory_id",
-    "judge": "trajectory_id",
-    "accepted": "trajectory_id",
-}
-LLM_STAGES = ("select", "extract", "generate", "refine", "synthesize", "judge")
+TABLE_KEYS = {"segments": "segment_id", "quarantine": "quarantine_id", **chained_keys()}
+LLM_STAGES = llm_stage_names()
 TRAJECTORY_TABLES = ("generate", "refine", "synthesize", "accepted")
 RUBRICS = ("r1", "r2", "r3")
 LABELS = ("domain", "platform", "task")
@@ -93,7 +83,7 @@ def _latest(ctx: StageContext, table: str) -> DataFrame | None:
     """Current rows of a stage table; latest rows per key and fingerprint of segments and quarantine."""
     if not ctx.store.exists(table):
         return None
-    if table in CHAINED_KEYS:
+    if table in chained_keys():
         return current_rows(ctx, table)
     return latest_rows(ctx.store.read(table), [TABLE_KEYS[table]])
 

@@ -1,7 +1,28 @@
 """Reason codes the stages themselves write (the parsers', rules' and backends' codes live with them);
-stable strings stored in table rows, never renamed. Meanings: gem_spark/reasons.py."""
+stable strings stored in table rows, never renamed; and `Reason`, the catalogue entry a stage declares
+its own codes with. Meanings: gem_spark/reasons.py."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# expected: the data earned it (rejected, quarantined, marked); failure: infrastructure (an error row);
+# bug: a code defect caught and kept as a row instead of failing the task; report it.
+Severity = Literal["expected", "failure", "bug"]
+# no; next run: an error row is pending again until pipeline.max_attempts error rows for its fingerprint;
+# in request: the backend retries first (max_retries, max_total_wait_s), then the next run does.
+Retried = Literal["no", "next run", "in request, then next run"]
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    emitted_by: str
+    severity: Severity
+    meaning: str
+    retried: Retried = "no"
+
 
 PREFILTER_LOW_SCORE = "prefilter_low_score"
 NOT_MULTI_STEP = "not_multi_step"

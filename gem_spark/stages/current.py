@@ -26,6 +26,8 @@ from gem_spark.tables.store import TableNotFoundError
 from gem_spark.tables.summary import TableSummary, summarize
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from pyspark.sql import DataFrame, SparkSession
 
     from gem_spark.config import GemConfig
@@ -33,35 +35,34 @@ if TYPE_CHECKING:
     from gem_spark.tables.store import TableStore
 
 PREFILTER, JUDGE, ACCEPTED = "prefilter", "judge", "accepted"
-# Tables whose rows belong to fingerprint chains, in data-flow order, with their keys.
-CHAINED_KEYS = {
-    PREFILTER: "segment_id",
-    "select": "segment_id",
-    "extract": "segment_id",
-    "generate": "trajectory_id",
-    "refine": "trajectory_id",
-    "synthesize": "trajectory_id",
-    JUDGE: "trajectory_id",
-    ACCEPTED: "trajectory_id",
-}
-# The tables each chained table is computed from (the judge reads the teacher's refined or the
-# synthesizer's trajectories, each with its own rules).
-INPUTS: dict[str, tuple[str, ...]] = {
-    PREFILTER: (),
-    "select": (PREFILTER,),
-    "extract": ("select",),
-    "generate": ("extract",),
-    "refine": ("generate",),
-    "synthesize": ("select",),
-    JUDGE: ("refine", "synthesize"),
-    ACCEPTED: (JUDGE,),
-}
+
+
+def _modes() -> ModuleType:
+    """The mode list, imported at call time: it imports every stage module, and those read their
+    inputs through here."""
+    from gem_spark.stages import modes
+
+    return modes
+
+
+def chained_keys() -> dict[str, str]:
+    """Tables whose rows belong to fingerprint chains, in data-flow order, with their keys: the
+    prefilter, every stage of the mode list, and `accepted` (computed from the judge's ok rows)."""
+    stages = {name: cls.key for name, cls in _modes().stage_classes().items()}
+    return {PREFILTER: "segment_id", **stages, ACCEPTED: stages[JUDGE]}
+
+
+def inputs_of(table: str) -> tuple[str, ...]:
+    """The tables a chained table is computed from (the judge reads refine or synthesize, by mode)."""
+    if table == PREFILTER:
+        return ()
+    return (JUDGE,) if table == ACCEPTED else _modes().sources(table)
 
 
 def upstream_of(table: str) -> set[str]:
     """Every table whose rows decide which rows of `table` are current."""
     found: set[str] = set()
-    for name in INPUTS[table]:
+    for name in inputs_of(table):
         found |= {name, *upstream_of(name)}
     return found
 
@@ -71,7 +72,7 @@ def current_rows(ctx: StageContext, table: str) -> DataFrame:
     if not ctx.store.exists(table):
         msg = f"table {table!r} does not exist yet: run the stages that write it first"
         raise TableNotFoundError(msg)
-    key = CHAINED_KEYS[table]
+    key = chained_keys()[table]
     latest = latest_rows(ctx.store.read(table), [key])
     if table == PREFILTER:
         return latest.filter(F.col("fingerprint") == prefilter_fingerprint(ctx.config.prefilter.threshold))
@@ -87,9 +88,9 @@ def current_ok(ctx: StageContext, table: str) -> DataFrame:
 
 def split_chain(ctx: StageContext, table: str) -> tuple[DataFrame, DataFrame] | None:
     """(current rows, stored rows of superseded chains) of a stage table; None for other tables."""
-    if table not in CHAINED_KEYS:
+    if table not in chained_keys():
         return None
-    key, current = CHAINED_KEYS[table], current_rows(ctx, table)
+    key, current = chained_keys()[table], current_rows(ctx, table)
     current_keys = current.select(key, "fingerprint")
     superseded = ctx.store.read(table).join(current_keys, [key, "fingerprint"], "left_anti")
     return current, superseded
@@ -125,11 +126,11 @@ def derive_chain(whole: StageContext, table: str) -> DataFrame | None:
             return None
         accepting = chain_fingerprint(ACCEPT_FINGERPRINT, "fingerprint").alias("fingerprint")
         return current_ok(whole, JUDGE).select(KEY, accepting)
-    if not any(whole.store.exists(name) for name in INPUTS[table]):
+    if not any(whole.store.exists(name) for name in inputs_of(table)):
         return None
     chains = [stage_chain(whole, stage) for stage in chain_stages(whole, table)]
     if not chains:  # the config has no model for this stage: none of its rows is current
-        return whole.spark.createDataFrame([], f"{CHAINED_KEYS[table]} string, fingerprint string")
+        return whole.spark.createDataFrame([], f"{chained_keys()[table]} string, fingerprint string")
     union = chains[0]
     for other in chains[1:]:
         union = union.unionByName(other)
@@ -153,29 +154,8 @@ def stage_writers(ctx: StageContext, table: str) -> list[tuple[LLMStage, str]]:
     never run under this config."""
     if ctx.config.stages[table].model not in ctx.config.models:
         return []
-    return [(writer_stage(ctx, table, source), source) for source in INPUTS[table]]
-
-
-def writer_stage(ctx: StageContext, table: str, source: str) -> LLMStage:
-    """The stage object that writes `table` from `source` (only the judge has more than one source)."""
-    # Stage modules import `inputs.upstream`, which reads through here: look them up at call time.
-    from gem_spark.stages.extract import ExtractStage
-    from gem_spark.stages.generate import GenerateStage
-    from gem_spark.stages.judge import JudgeStage
-    from gem_spark.stages.refine import RefineStage
-    from gem_spark.stages.select import SelectStage
-    from gem_spark.stages.synthesize import SynthesizeStage
-
-    if table == JUDGE:
-        return JudgeStage(ctx, source)
-    stage_classes: dict[str, type[LLMStage]] = {
-        "select": SelectStage,
-        "extract": ExtractStage,
-        "generate": GenerateStage,
-        "refine": RefineStage,
-        "synthesize": SynthesizeStage,
-    }
-    return stage_classes[table](ctx)
+    stage_class = _modes().stage_classes()[table]
+    return [(stage_class(ctx, source), source) for source in inputs_of(table)]
 
 
 def stage_fingerprints(ctx: StageContext) -> dict[str, str]:
@@ -184,11 +164,10 @@ def stage_fingerprints(ctx: StageContext) -> dict[str, str]:
     from gem_spark.stages.accepted import ACCEPT_FINGERPRINT
 
     found = {PREFILTER: prefilter_fingerprint(ctx.config.prefilter.threshold)}
-    for table in CHAINED_KEYS:
-        if table in (PREFILTER, ACCEPTED):
-            continue
-        for stage, input_table in stage_writers(ctx, table):
-            found[f"{table}({input_table})" if table == JUDGE else table] = stage.fingerprint()
+    for table in _modes().llm_stage_names():
+        writers = stage_writers(ctx, table)
+        for stage, input_table in writers:
+            found[f"{table}({input_table})" if len(writers) > 1 else table] = stage.fingerprint()
     found[ACCEPTED] = ACCEPT_FINGERPRINT
     return found
 

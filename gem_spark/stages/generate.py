@@ -26,7 +26,7 @@ class GenerateStage(TrajectoryStage):
     requires = ("workflow", "text")
 
     def inputs(self, ctx: StageContext) -> DataFrame:
-        extracted = upstream(ctx, "extract", "segment_id", "workflows")
+        extracted = upstream(ctx, self.source, "segment_id", "workflows")
         per_workflow = extracted.select(
             "segment_id", "input_fingerprint", F.posexplode("workflows").alias("workflow_index", "workflow")
         ).withColumn("trajectory_id", F.format_string("%s-w%d", F.col("segment_id"), F.col("workflow_index")))

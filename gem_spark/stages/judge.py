@@ -18,7 +18,7 @@ from gem_spark.llm.protocol import LLMRequest, ResponseConstraint
 from gem_spark.parse import ParseFailure, parse_judgement
 from gem_spark.parse.render import render_trajectory
 from gem_spark.schema import tools_to_json, trajectory_from_json
-from gem_spark.stages.codes import judge_failed
+from gem_spark.stages.codes import JUDGE_R1_FAILED, JUDGE_R2_FAILED, JUDGE_R3_FAILED, Reason, judge_failed
 from gem_spark.stages.common import OK, REJECTED, StageContext, field, truncate
 from gem_spark.stages.inputs import upstream
 from gem_spark.stages.llm_stage import Outcome, count_written
@@ -43,10 +43,26 @@ class JudgeStage(TrajectoryStage):
     template = "judge"
     carry = ("segment_id", "source_stage")
     requires = ("trajectory", "stats")
-
-    def __init__(self, ctx: StageContext, source: str) -> None:
-        super().__init__(ctx)
-        self.source = source
+    reasons = (
+        Reason(
+            JUDGE_R1_FAILED,
+            name,
+            "expected",
+            "R1 tool-call hallucination: an argument value not given or derivable from the dialogue",
+        ),
+        Reason(
+            JUDGE_R2_FAILED,
+            name,
+            "expected",
+            "R2 capability hallucination: false inability, or a limitation not disclosed",
+        ),
+        Reason(
+            JUDGE_R3_FAILED,
+            name,
+            "expected",
+            "R3 context hallucination: misremembered constraints, entities or values",
+        ),
+    )
 
     def payload(self) -> list[StructField]:
         return [

@@ -23,7 +23,7 @@ from gem_spark.code_version import code_version, package_modules
 from gem_spark.llm.errors import describe
 from gem_spark.llm.protocol import LLMRequest
 from gem_spark.prompts import PROMPTS_DIR_ENV, PromptTemplate, load_template
-from gem_spark.stages.codes import NO_RESULT, OUTCOME_FAILED
+from gem_spark.stages.codes import NO_RESULT, OUTCOME_FAILED, Reason
 from gem_spark.stages.common import (
     ERROR,
     OK,
@@ -34,7 +34,9 @@ from gem_spark.stages.common import (
     now_utc,
     pending,
     stage_schema,
+    truncate,
 )
+from gem_spark.stages.inputs import upstream, with_text
 from gem_spark.stages.piece_job import run_piece_job
 from gem_spark.tables.feed_metrics import StageFeed
 from gem_spark.tables.pieces import PieceCommitter
@@ -82,14 +84,32 @@ class LLMStage(ABC):
     carry: ClassVar[tuple[str, ...]] = ()
     # Input columns build_request and outcome read (besides key and carry); checked before any work.
     requires: ClassVar[tuple[str, ...]] = ()
+    # The codes this stage's own outcome decides (parser, rule and backend codes are catalogued with
+    # their layers); gem_spark/reasons.py collects them.
+    reasons: ClassVar[tuple[Reason, ...]] = ()
+    # Payload columns listing every code a row has, besides its one `reason`.
+    reason_lists: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, ctx: StageContext) -> None:
+    def __init__(self, ctx: StageContext, source: str | None = None) -> None:
+        """`source`: the table this stage reads (the mode list's previous stage); needed only for a
+        stage that reads different tables in different modes (the judge)."""
         # Only plain, picklable settings are kept: the instance is shipped to executors.
+        self.source = source or self.only_source()
         self.stage_config = ctx.config.stages[self.name]
         self.model = ctx.config.model_for(self.name)
         self.pipeline_config = ctx.config.pipeline
         # Resolved on the driver and shipped, so executors render the very templates the fingerprint hashed.
         self.prompts_dir = os.environ.get(PROMPTS_DIR_ENV)
+
+    @classmethod
+    def only_source(cls) -> str:
+        from gem_spark.stages.modes import sources  # the mode list imports every stage module
+
+        found = sources(cls.name)
+        if len(found) != 1:
+            msg = f"stage {cls.name!r} reads {list(found)} depending on the mode: say which one"
+            raise ValueError(msg)
+        return found[0]
 
     # -- what a stage declares -------------------------------------------------------------
     @abstractmethod
@@ -145,6 +165,16 @@ class LLMStage(ABC):
 
     def request(self, row: dict[str, Any], **variables: str) -> LLMRequest:
         return LLMRequest(key=row[self.key], messages=self.prompt().render(**variables), stage=self.name)
+
+    # -- for stages that read segments (select, extract, synthesize) ---------------------------
+    def segment_inputs(self, ctx: StageContext) -> DataFrame:
+        """Current ok rows of the source table keyed by segment, with the segment's text."""
+        return with_text(ctx, upstream(ctx, self.source, "segment_id"))
+
+    def text_request(self, row: dict[str, Any]) -> LLMRequest:
+        """The request whose one prompt variable is the segment text, cut to max_input_chars."""
+        text, _ = truncate(row["text"], self.stage_config.max_input_chars)
+        return self.request(row, text=text)
 
     def check_inputs(self, columns: list[str]) -> None:
         """On the driver, before any work: the inputs hold every column this stage reads."""

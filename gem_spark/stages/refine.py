@@ -27,7 +27,7 @@ class RefineStage(TrajectoryStage):
     def inputs(self, ctx: StageContext) -> DataFrame:
         # The teacher refines its own stage-3 text (tags and all), as GEM.md's stage 4 asks.
         return upstream(
-            ctx, "generate", "trajectory_id", "segment_id", "workflow_index", "trajectory",
+            ctx, self.source, "trajectory_id", "segment_id", "workflow_index", "trajectory",
             F.col("llm.raw_output").alias("generated_text"),
         )
 

@@ -9,9 +9,8 @@ from pyspark.sql.types import ArrayType, BooleanType, StringType
 from gem_spark.llm.protocol import LLMRequest, ResponseConstraint
 from gem_spark.parse import ParseFailure, parse_selection, parse_selection_json
 from gem_spark.prompts import SELECT_JSON_SCHEMA
-from gem_spark.stages.codes import INVALID_LABEL, NOT_MULTI_STEP
+from gem_spark.stages.codes import INVALID_LABEL, NOT_MULTI_STEP, Reason
 from gem_spark.stages.common import OK, REJECTED, TRUNCATED, StageContext, field, truncate
-from gem_spark.stages.inputs import upstream, with_text
 from gem_spark.stages.llm_stage import LLMStage, Outcome
 
 if TYPE_CHECKING:
@@ -23,6 +22,15 @@ class SelectStage(LLMStage):
     name = "select"
     key = "segment_id"
     requires = ("text",)
+    reasons = (
+        Reason(NOT_MULTI_STEP, name, "expected", "the filter judged the text not a multi-step workflow"),
+        Reason(
+            INVALID_LABEL,
+            name,
+            "expected",
+            "a label outside GEM.md's sets (with pipeline.reject_invalid_labels)",
+        ),
+    )
 
     @property
     def template(self) -> str:  # type: ignore[override]
@@ -44,11 +52,10 @@ class SelectStage(LLMStage):
         return {"reject_invalid_labels": self.pipeline_config.reject_invalid_labels, "json_schema": schema}
 
     def inputs(self, ctx: StageContext) -> DataFrame:
-        return with_text(ctx, upstream(ctx, "prefilter", "segment_id"))
+        return self.segment_inputs(ctx)
 
     def build_request(self, row: dict[str, Any]) -> LLMRequest:
-        text, _ = truncate(row["text"], self.stage_config.max_input_chars)
-        request = self.request(row, text=text)
+        request = self.text_request(row)
         if not self.stage_config.structured_output:
             return request
         return LLMRequest(

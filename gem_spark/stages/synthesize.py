@@ -9,7 +9,6 @@ from pyspark.sql import functions as F
 from gem_spark.llm.protocol import LLMRequest
 from gem_spark.parse import parse_toolset_trajectory
 from gem_spark.stages.common import StageContext, truncate
-from gem_spark.stages.inputs import upstream, with_text
 from gem_spark.stages.llm_stage import Outcome
 from gem_spark.stages.trajectory_stage import TrajectoryStage
 
@@ -24,12 +23,10 @@ class SynthesizeStage(TrajectoryStage):
     requires = ("text",)
 
     def inputs(self, ctx: StageContext) -> DataFrame:
-        selected = upstream(ctx, "select", "segment_id")
-        return with_text(ctx, selected.withColumn("trajectory_id", F.concat(F.col("segment_id"), F.lit("-s0"))))
+        return self.segment_inputs(ctx).withColumn("trajectory_id", F.concat(F.col("segment_id"), F.lit("-s0")))
 
     def build_request(self, row: dict[str, Any]) -> LLMRequest:
-        text, _ = truncate(row["text"], self.stage_config.max_input_chars)
-        return self.request(row, text=text)
+        return self.text_request(row)
 
     def outcome(self, row: dict[str, Any], text: str) -> Outcome:
         _, truncated = truncate(row["text"], self.stage_config.max_input_chars)

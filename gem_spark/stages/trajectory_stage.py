@@ -28,9 +28,10 @@ def trajectory_payload(trajectory: Trajectory, truncated: bool = False) -> dict[
 
 class TrajectoryStage(LLMStage):
     key = "trajectory_id"
+    reason_lists = ("rule_reasons",)
 
-    def __init__(self, ctx: StageContext) -> None:
-        super().__init__(ctx)
+    def __init__(self, ctx: StageContext, source: str | None = None) -> None:
+        super().__init__(ctx, source)
         self.rules = profile_rules(ctx.config, self.name)
 
     def payload(self) -> list[StructField]:

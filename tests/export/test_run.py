@@ -22,6 +22,7 @@ from tests.export.accepted_rows import (
     segment_of,
     segment_row,
 )
+from tests.support.catalogue import assert_export_catalogued
 
 # Exports here skip the dataset card (a few Spark jobs each); test_dataset_card.py covers cards.
 N_ROWS = 23
@@ -97,6 +98,7 @@ def test_sharegpt_export_writes_dataset_info_for_its_data_folder(
     out = tmp_path / "sharegpt"
     manifest = run_export(lake.config, "sharegpt", str(out), spark=lake.spark, card=False)
     info = json.loads((out / "dataset_info.json").read_text())
+    assert_export_catalogued(out)
     assert info["gem_sharegpt"]["file_name"] == "data"
     assert sorted(p.suffix for p in (out / "data").iterdir()) == [".jsonl"] * len(manifest.files)
     expected = _exportable(lake, shared_data)
@@ -113,6 +115,7 @@ def test_synthesizer_export_skips_what_it_cannot_pair(lake: Lake, shared_data: P
     unparseable = sorted(k for k, t in expected.items() if k != "t009" and synthesizer_target(t) is None)
     assert unparseable
     assert manifest.skipped == {SEGMENT_MISSING: 1, ROUNDTRIP_MISMATCH: len(unparseable)}
+    assert_export_catalogued(out)
     skipped = [json.loads(line) for line in (out / "skipped.jsonl").read_text().splitlines()]
     assert skipped == sorted(
         [{"trajectory_id": "t009", "reason": SEGMENT_MISSING}]

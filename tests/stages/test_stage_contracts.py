@@ -16,6 +16,7 @@ from gem_spark.pipeline import build_stage
 from gem_spark.prompts import SELECT_JSON_SCHEMA
 from gem_spark.stages.common import StageContext, pending
 from gem_spark.stages.llm_stage import LLMStage, Outcome, StageContractError
+from gem_spark.stages.modes import stage_classes, stage_names
 from gem_spark.tables import open_store
 from gem_spark.tables.store import CommitId
 
@@ -228,3 +229,15 @@ def test_error_rows_are_retried_until_max_attempts(spark, tmp_path: Path, max_at
     inputs = spark.createDataFrame([(key, "fp-now") for key in history], "segment_id string, fingerprint string")
     todo = pending(ctx, inputs, "select", "segment_id")
     assert sorted(row["segment_id"] for row in todo.collect()) == expected
+
+
+@pytest.mark.parametrize("mode", ["teacher", "synthesizer"])
+def test_each_stage_reads_the_table_of_the_stage_before_it_in_its_mode(mode: str) -> None:
+    names = stage_names(mode)  # type: ignore[arg-type]
+    assert [make(name, mode=mode).source for name in names] == ["prefilter", *names[:-1]]
+
+
+def test_the_columns_listing_codes_are_the_declared_reason_lists() -> None:
+    for name in stage_classes():
+        stage = make(name, mode="synthesizer" if name == "synthesize" else "teacher")
+        assert [f.name for f in stage.payload() if f.name.endswith("reasons")] == list(stage.reason_lists), name

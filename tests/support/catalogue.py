@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from deltalake import DeltaTable
 
+from gem_spark.export.manifest import MANIFEST
 from gem_spark.reasons import CATALOGUE, REASON_LISTS, TABLE_STATUSES
 
 
@@ -18,13 +20,14 @@ def uncatalogued(root: Path) -> list[tuple[str, str, str]]:
         if table not in TABLE_STATUSES:
             found.append((table, "table", table))
             continue
-        columns = ["status", "reason", *([REASON_LISTS[table]] if table in REASON_LISTS else [])]
+        lists = REASON_LISTS.get(table, ())
+        columns = ["status", "reason", *lists]
         rows = DeltaTable(str(path)).to_pyarrow_table(columns=columns).to_pylist()
         found += [(table, "status", s) for s in sorted({r["status"] for r in rows} - set(TABLE_STATUSES[table]))]
         if table == "runs":  # the reason of a failed run is the exception's type, not a code
             continue
         reasons = {r["reason"] for r in rows if r["reason"] is not None}
-        reasons |= {code for r in rows for code in r.get(REASON_LISTS.get(table, ""), None) or []}
+        reasons |= {code for r in rows for column in lists for code in r[column] or []}
         found += [(table, "reason", code) for code in sorted(reasons - CATALOGUE.keys())]
     return found
 
@@ -32,3 +35,12 @@ def uncatalogued(root: Path) -> list[tuple[str, str, str]]:
 def assert_catalogued(root: Path) -> None:
     missing = uncatalogued(root)
     assert not missing, f"statuses/reasons missing from gem_spark/reasons.py: {missing}"
+
+
+def assert_export_catalogued(folder: Path) -> None:
+    """Every skip reason and note an export's manifest counts is a catalogued code."""
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    codes = {*manifest["skipped"], *manifest["notes"]}
+    assert codes <= CATALOGUE.keys(), (
+        f"export codes missing from gem_spark/reasons.py: {codes - CATALOGUE.keys()}"
+    )
