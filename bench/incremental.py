@@ -2,7 +2,7 @@
 
 Workload: examples/corpus (30 documents). Every 10th document (3) is held out of the first snapshot.
 The teacher path (select → extract → generate → refine → judge → accepted) runs with every model role
-on the openai backend against a fake endpoint on 127.0.0.1 (tests/reliability/fake_endpoint.py): it
+on the openai backend against a fake endpoint on 127.0.0.1 (tests/support/fake_endpoint.py): it
 answers each prompt with the recorded response (examples/responses.jsonl) after a fixed latency per
 request, so the first run pays a model cost the way a real endpoint charges it. Why a fake endpoint and
 not the vLLM CPU engine with the tiny random-weight model: random weights produce output no stage can
@@ -34,8 +34,8 @@ from gem_spark.config import GemConfig, load_config
 from gem_spark.pipeline import run_pipeline
 from gem_spark.session import get_spark
 from gem_spark.stages.ingest import run_ingest
-from tests.reliability.fake_endpoint import FakeEndpoint, recorded_prompts
-from tests.reliability.lake import CORPUS, RESPONSES, write_config
+from tests.support.fake_endpoint import FakeEndpoint, recorded_prompts
+from tests.support.reliability_lake import CORPUS, RESPONSES, write_config
 
 MODE = "teacher"
 HOLD_OUT_EVERY = 10

@@ -165,7 +165,7 @@ def test_judge_model_change_recomputes_the_judge_and_after_only_and_compare_show
     spark, teacher_lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from gem_spark.cli import EXIT_OK, main
-    from tests.report.chromium import dump_dom
+    from tests.support.chromium import dump_dom
 
     root = copy_lake(teacher_lake, tmp_path)
     responses, flipped = planted_judge_responses(tmp_path, 3)

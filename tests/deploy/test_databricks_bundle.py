@@ -16,7 +16,7 @@ import yaml
 
 from gem_spark.cli import build_parser
 from gem_spark.config import OpenAIModelConfig, VllmModelConfig, load_config
-from tests.deploy.entry_points import cli_prefix
+from tests.support.entry_points import cli_prefix
 
 REPO = Path(__file__).resolve().parents[2]
 BUNDLE = REPO / "deploy" / "databricks"

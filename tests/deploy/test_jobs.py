@@ -19,7 +19,7 @@ import pytest
 from pydantic import BaseModel
 
 from gem_spark.cli import COMMANDS, build_parser, describe, one_line
-from tests.deploy.entry_points import ENTRY_POINTS, JOBS_DIR, REPO, cli_prefix, passes_its_arguments_last
+from tests.support.entry_points import ENTRY_POINTS, JOBS_DIR, REPO, cli_prefix, passes_its_arguments_last
 
 CONFIG = str(REPO / "conf" / "local.yaml")
 CORPUS = REPO / "examples" / "corpus" / "docs.jsonl"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.standalone import SPARK_HOME, StandaloneCluster
+from tests.support.standalone_cluster import SPARK_HOME, StandaloneCluster
 
 REPO = Path(__file__).resolve().parents[2]
 SUBMIT = REPO / "deploy" / "spark-submit" / "submit.sh"
@@ -205,7 +205,7 @@ def test_spark_submit_runs_tasks_on_both_workers_with_a_gpu_each(
         f"spark.executor.resource.gpu.discoveryScript={DISCOVERY}",
         "--conf",
         "spark.ui.enabled=false",
-        str(REPO / "tests" / "deploy" / "cluster_probe.py"),
+        str(REPO / "tests" / "support" / "cluster_probe.py"),
         str(out),
     ]
     _run(command, _submit_env(_fake_nvidia_smi(tmp_path / "fake-bin")), tmp_path / "probe")

@@ -15,7 +15,7 @@ from gem_spark.export.chat_template import (
 )
 from gem_spark.export.openai_format import openai_problems, to_openai
 from gem_spark.export.sharegpt import sharegpt_to_openai, to_sharegpt
-from tests.export.accepted_rows import real_trajectories
+from tests.support.accepted_rows import real_trajectories
 from tests.support.trajectories import refined_trajectory
 
 FILES = ["glaive_toolcall_en_demo.json", "functionary_test_case.json", "functionary_test_case_v2.json",

@@ -17,8 +17,7 @@ from gem_spark.report import build_report
 from gem_spark.tables import open_store
 from gem_spark.tables.latest import latest_rows
 from tests.export.test_formats import llamafactory_align, llamafactory_function
-from tests.report.chromium import dump_dom
-
+from tests.support.chromium import dump_dom
 
 pytestmark = pytest.mark.slow
 

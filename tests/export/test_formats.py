@@ -23,7 +23,7 @@ from gem_spark.export.sharegpt import (
 from gem_spark.export.synthesizer import ROUNDTRIP_MISMATCH, SEGMENT_MISSING, to_synthesizer_pair
 from gem_spark.parse import parse_toolset_trajectory
 from gem_spark.schema import Message, ToolCall, Trajectory
-from tests.export.accepted_rows import real_trajectories
+from tests.support.accepted_rows import real_trajectories
 from tests.support.trajectories import refined_trajectory
 
 OPENAI_MESSAGES = TypeAdapter(list[ChatCompletionMessageParam])

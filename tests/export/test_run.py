@@ -14,7 +14,7 @@ from gem_spark.export.openai_format import to_openai
 from gem_spark.export.sharegpt import to_sharegpt
 from gem_spark.export.synthesizer import ROUNDTRIP_MISMATCH, SEGMENT_MISSING, synthesizer_target
 from gem_spark.stages.accepted import CONTAMINATED, NEAR_DUPLICATE
-from tests.export.accepted_rows import (
+from tests.support.accepted_rows import (
     FINGERPRINT,
     Lake,
     accepted_row,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gem_spark.config import SamplingConfig, VllmModelConfig
-from tests.llm.scripted_server import ServerState, start_server
+from tests.support.scripted_server import ServerState, start_server
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The openai backend against a real HTTP server on 127.0.0.1 (tests/llm/scripted_server.py)."""
+"""The openai backend against a real HTTP server on 127.0.0.1 (tests/support/scripted_server.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from gem_spark.config import OpenAIModelConfig
 from gem_spark.llm.errors import BackendConfigError, ErrorType
 from gem_spark.llm.openai_backend import OpenAIBackend, status_error
 from gem_spark.llm.protocol import LLMRequest, ResponseConstraint
-from tests.llm.scripted_server import ServerState
+from tests.support.scripted_server import ServerState
 
 API_KEY = "sk-test-" + uuid.uuid4().hex
 KEY_ENV = "GEM_SPARK_TEST_OPENAI_KEY"

@@ -172,7 +172,7 @@ def test_vllm_runner_builds_one_engine_per_worker_across_tasks_and_jobs(
     engine_log = tmp_path / "engines"
     engine_log.mkdir()
     job = subprocess.run(
-        [sys.executable, "-m", "tests.llm.engine_reuse_job", model.model_dump_json(), str(engine_log)],
+        [sys.executable, "-m", "tests.support.engine_reuse_job", model.model_dump_json(), str(engine_log)],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -16,8 +16,8 @@ from gem_spark.parse import (
 from gem_spark.parse.importers import import_record, parse_python_calls
 from gem_spark.parse.text import MAX_INPUT_CHARS
 from gem_spark.schema import Trajectory
-from tests.parse.outputs_extract import EXTRACT_OUTPUTS
-from tests.parse.outputs_trajectories import GENERATE_OUTPUTS, REFINE_OUTPUTS, ROUTER_TOOLS
+from tests.support.outputs_extract import EXTRACT_OUTPUTS
+from tests.support.outputs_trajectories import GENERATE_OUTPUTS, REFINE_OUTPUTS, ROUTER_TOOLS
 
 _WORKFLOW = EXTRACT_OUTPUTS[0][0]
 _GENERATED = GENERATE_OUTPUTS[3][0]

@@ -17,7 +17,7 @@ from gem_spark.parse import (
 )
 from gem_spark.parse.importers import import_record, parse_python_calls
 from gem_spark.schema import Judgement, Selection, Trajectory
-from tests.parse.outputs_trajectories import ROUTER_TOOLS
+from tests.support.outputs_trajectories import ROUTER_TOOLS
 
 _TAGS = ["<system>", "</system>", "<user>", "</user>", "<assistant>", "</assistant>", "<tool>", "</tool>",
          "<func>", "</func>", "<toolsets>", "</toolsets>", "<workflow>", "</workflow>", "<tools>", "</tools>",

@@ -13,9 +13,9 @@ from gem_spark.parse import (
 )
 from gem_spark.schema import Judgement, Selection, Trajectory
 from gem_spark.validate import RuleConfig, validate_trajectory
-from tests.parse.outputs_extract import EXTRACT_OUTPUTS
-from tests.parse.outputs_select import SELECT_OUTPUTS
-from tests.parse.outputs_trajectories import (
+from tests.support.outputs_extract import EXTRACT_OUTPUTS
+from tests.support.outputs_select import SELECT_OUTPUTS
+from tests.support.outputs_trajectories import (
     GENERATE_OUTPUTS,
     JUDGE_OUTPUTS,
     REFINE_OUTPUTS,

@@ -10,7 +10,7 @@ import pytest
 from gem_spark.config import load_config
 from gem_spark.pipeline import run_pipeline
 from gem_spark.stages.ingest import run_ingest
-from tests.reliability.lake import CORPUS, PIECES, SNAPSHOT, lake_state, write_config
+from tests.support.reliability_lake import CORPUS, PIECES, SNAPSHOT, lake_state, write_config
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.lake import read_table, run_driver, write_config
+from tests.support.reliability_lake import read_table, run_driver, write_config
 
 
 @pytest.mark.slow

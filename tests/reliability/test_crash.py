@@ -17,7 +17,14 @@ import pytest
 
 from gem_spark.config import load_config
 from gem_spark.pipeline import run_pipeline
-from tests.reliability.lake import PIECES, lake_state, run_driver, run_statuses, settled_duplicates, write_config
+from tests.support.reliability_lake import (
+    PIECES,
+    lake_state,
+    run_driver,
+    run_statuses,
+    settled_duplicates,
+    write_config,
+)
 
 # (fault spec, what the process was doing when it died)
 KILL_POINTS = [

@@ -15,8 +15,8 @@ import pytest
 
 from gem_spark.config import load_config
 from gem_spark.pipeline import run_pipeline
-from tests.reliability.fake_endpoint import FakeEndpoint, recorded_prompts
-from tests.reliability.lake import RESPONSES, read_table, write_config
+from tests.support.fake_endpoint import FakeEndpoint, recorded_prompts
+from tests.support.reliability_lake import RESPONSES, read_table, write_config
 
 MAX_RETRIES = 2
 # behaviour → (fault on attempt n, the error type the row must end with; None: settled ok/rejected)

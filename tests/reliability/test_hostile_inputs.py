@@ -13,7 +13,8 @@ import pytest
 
 from gem_spark.config import load_config
 from gem_spark.stages.ingest import run_ingest
-from tests.reliability.hostile_inputs import (
+from tests.support.catalogue import assert_catalogued
+from tests.support.hostile_inputs import (
     CATALOGUE,
     GOOD,
     HOSTILE_CHARACTERS,
@@ -22,8 +23,7 @@ from tests.reliability.hostile_inputs import (
     SANITISED,
     write_catalogue,
 )
-from tests.reliability.lake import read_table, write_config
-from tests.support.catalogue import assert_catalogued
+from tests.support.reliability_lake import read_table, write_config
 
 
 @pytest.mark.slow

@@ -24,8 +24,15 @@ from gem_spark.pipeline import run_pipeline
 from gem_spark.stages.ingest import run_ingest
 from gem_spark.tables import open_store
 from gem_spark.tables.runs import read_runs
-from tests.reliability.fake_endpoint import FakeEndpoint, recorded_prompts
-from tests.reliability.lake import RESPONSES, RUN_COLUMNS, read_table, run_driver, settled_duplicates, write_config
+from tests.support.fake_endpoint import FakeEndpoint, recorded_prompts
+from tests.support.reliability_lake import (
+    RESPONSES,
+    RUN_COLUMNS,
+    read_table,
+    run_driver,
+    settled_duplicates,
+    write_config,
+)
 
 PIECE_ROWS = 5
 WINDOW = 2  # openai concurrency and runner.batch_size: the requests a task has in flight

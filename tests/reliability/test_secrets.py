@@ -18,8 +18,8 @@ import pytest
 from gem_spark.config import load_config
 from gem_spark.export.run import FORMATS, run_export
 from gem_spark.report import build_report
-from tests.reliability.fake_endpoint import FakeEndpoint, recorded_prompts
-from tests.reliability.lake import RESPONSES, read_table, run_driver, write_config
+from tests.support.fake_endpoint import FakeEndpoint, recorded_prompts
+from tests.support.reliability_lake import RESPONSES, read_table, run_driver, write_config
 
 KEY_ENV = "GEM_RELIABILITY_PLANTED_KEY"
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.lake import PIECES, run_driver, settled_duplicates, table_state, write_config
-
+from tests.support.reliability_lake import PIECES, run_driver, settled_duplicates, table_state, write_config
 
 # (fault, where the first attempt of every task dies)
 WORKER_FAULTS = [

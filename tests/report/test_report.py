@@ -14,8 +14,8 @@ from gem_spark.report.metrics import collect
 from gem_spark.stages.accepted import CONTAMINATED, NEAR_DUPLICATE
 from gem_spark.tables.feed_metrics import StageFeed, TaskFeed
 from gem_spark.tables.runs import RunRecorder, StageCounts
-from tests.export.accepted_rows import Lake, accepted_row, real_trajectories
-from tests.report.chromium import dump_dom, screenshot
+from tests.support.accepted_rows import Lake, accepted_row, real_trajectories
+from tests.support.chromium import dump_dom, screenshot
 
 IMAGES = ("funnel.png", "pass_rates.png", "domains.png", "tasks.png", "platforms.png", "complexity.png",
           "judge.png", "cost.png", "throughput.png", "runs.png")  # fmt: skip

@@ -18,7 +18,7 @@ from gem_spark.report.viewer_data import collect_viewer
 from gem_spark.schema import Message, ToolCall, Trajectory, to_json, trajectory_from_json
 from gem_spark.stages.current import reading_context
 from gem_spark.tables import CommitId, open_store
-from tests.report.chromium import chromium_binary
+from tests.support.chromium import chromium_binary
 from tests.support.trajectories import refined_trajectory
 
 playwright = pytest.importorskip("playwright.sync_api", reason="the test extra installs playwright")

@@ -20,7 +20,7 @@ from gem_spark.stages.decontam import (
 )
 from gem_spark.stages.dedup import words
 from gem_spark.tables.latest import latest_rows
-from tests.export.accepted_rows import Lake, accepted_row, real_trajectories
+from tests.support.accepted_rows import Lake, accepted_row, real_trajectories
 from tests.support.trajectories import refined_trajectory
 
 N_REAL = 30

@@ -18,7 +18,7 @@ from gem_spark.stages.ingest import units as units_module
 from gem_spark.stages.ingest.inputs import expand_inputs
 from gem_spark.stages.ingest.readers import plan_units
 from gem_spark.stages.ingest.units import ingest_units
-from tests.stages.ingest_fixtures import docs, jsonl_bytes, procedure, write_jsonl, write_parquet
+from tests.support.ingest_fixtures import docs, jsonl_bytes, procedure, write_jsonl, write_parquet
 
 CONFIG = IngestConfig(max_document_chars=1000, raw_preview_chars=40)
 

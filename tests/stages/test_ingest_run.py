@@ -20,7 +20,7 @@ from gem_spark.stages.ingest.documents import segment_record
 from gem_spark.stages.ingest.quarantine import Rejection
 from gem_spark.stages.ingest.readers import RawRecord
 from gem_spark.text.prefilter import score_text
-from tests.stages.ingest_fixtures import docs, write_jsonl
+from tests.support.ingest_fixtures import docs, write_jsonl
 
 pytestmark = pytest.mark.spark
 

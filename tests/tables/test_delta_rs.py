@@ -14,8 +14,8 @@ from pyspark.sql import functions as F
 
 from gem_spark.tables.delta_rs import DeltaRsStore
 from gem_spark.tables.store import CommitId, TableError
-from tests.tables.commit_worker import SCHEMA, stage_and_commit
-from tests.tables.stage_rows import STAGE_SCHEMA, stage_rows
+from tests.support.commit_worker import SCHEMA, stage_and_commit
+from tests.support.stage_rows import STAGE_SCHEMA, stage_rows
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

@@ -6,7 +6,7 @@ import pytest
 
 from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.store import SchemaMismatchError
-from tests.tables.stage_rows import stage_rows
+from tests.support.stage_rows import stage_rows
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -15,7 +15,7 @@ from gem_spark.tables.delta_rs import DeltaRsStore
 from gem_spark.tables.pieces import PieceCommitter, PieceWriter, RunFolder, keys_written_before
 from gem_spark.tables.staged_files import delta_arrow_schema
 from gem_spark.tables.store import CommitId
-from tests.tables.stage_rows import STAGE_SCHEMA, stage_dicts
+from tests.support.stage_rows import STAGE_SCHEMA, stage_dicts
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

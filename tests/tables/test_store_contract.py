@@ -21,7 +21,7 @@ from gem_spark.tables.conform import schema_differences
 from gem_spark.tables.engine import delta_unavailable_reason
 from gem_spark.tables.latest import latest_rows
 from gem_spark.tables.store import CommitId, SchemaMismatchError, TableNotFoundError, TableStore
-from tests.tables.stage_rows import STAGE_SCHEMA, stage_dicts, stage_rows
+from tests.support.stage_rows import STAGE_SCHEMA, stage_dicts, stage_rows
 
 if TYPE_CHECKING:
     from pathlib import Path

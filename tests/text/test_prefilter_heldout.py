@@ -1,4 +1,4 @@
-"""The prefilter on held-out text the calibration never saw (tests/text/prefilter_heldout.py): it keeps
+"""The prefilter on held-out text the calibration never saw (tests/support/prefilter_heldout.py): it keeps
 tool-use procedures (≥ 97%: apps, websites, devices, machines; full pages and terse step lists) and
 passes little other web text (≤ 15%); typographic punctuation reads like ASCII."""
 
@@ -8,7 +8,7 @@ import pytest
 
 from gem_spark.config import PrefilterConfig
 from gem_spark.text.prefilter import score_text
-from tests.text.prefilter_heldout import NON_TOOL_PROCEDURES, OTHER_WEB, TOOL_PROCEDURES
+from tests.support.prefilter_heldout import NON_TOOL_PROCEDURES, OTHER_WEB, TOOL_PROCEDURES
 
 THRESHOLD = PrefilterConfig().threshold
 

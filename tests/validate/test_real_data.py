@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pytest
 
+from gem_spark.config import load_config
 from gem_spark.parse import ParseFailure
 from gem_spark.parse.importers import import_file, import_tau_bench_tools
 from gem_spark.schema import Trajectory
-from gem_spark.config import load_config
 from gem_spark.validate import parameters_problem, validate_trajectory
 from gem_spark.validate.rules import profile_rules
 

@@ -1,6 +1,6 @@
 """A trivial spark-submit job for the standalone-cluster tests: where each task ran and which GPU it got.
 
-spark-submit --master spark://... tests/deploy/cluster_probe.py OUT.json
+spark-submit --master spark://... tests/support/cluster_probe.py OUT.json
 """
 
 import json

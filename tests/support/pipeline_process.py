@@ -1,7 +1,7 @@
 """A pipeline process for the reliability tests: `ingest` or `run` one mode, printing one summary line.
 
-    python -m tests.reliability.driver --config C [--set k=v ...] run teacher [--stages a,b] [--snapshot S]
-    python -m tests.reliability.driver --config C ingest SNAPSHOT PATH [PATH ...]
+    python -m tests.support.pipeline_process --config C [--set k=v ...] run teacher [--stages a,b] [--snapshot S]
+    python -m tests.support.pipeline_process --config C ingest SNAPSHOT PATH [PATH ...]
 
 The fault hook (gem_spark.faults, armed by GEM_FAULT) decides where a run dies.
 """

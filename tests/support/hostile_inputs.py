@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tests.stages.ingest_fixtures import jsonl_bytes, procedure
+from tests.support.ingest_fixtures import jsonl_bytes, procedure
 
 BIG_LINE_BYTES = 50 << 20
 

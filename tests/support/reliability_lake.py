@@ -51,12 +51,12 @@ def write_config(folder: Path, root: Path, **sections: dict[str, Any]) -> Path:
 def run_driver(
     config: Path, *args: str, env: dict[str, str] | None = None, timeout_s: float = 900
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m tests.reliability.driver --config <config> <args>` in its own process group.
+    """`python -m tests.support.pipeline_process --config <config> <args>` in its own process group.
 
     Whatever the driver leaves behind (a JVM whose Python parent was SIGKILLed, Python workers) is
     killed with the group afterwards, by its group id.
     """
-    command = [sys.executable, "-m", "tests.reliability.driver", "--config", str(config), *args]
+    command = [sys.executable, "-m", "tests.support.pipeline_process", "--config", str(config), *args]
     process = subprocess.Popen(
         command,
         cwd=REPO,

@@ -4,7 +4,7 @@ Run as a subprocess by test_spark.py: a session of its own, with one task slot, 
 worker, so "the engine is reused across tasks and jobs" can be checked without depending on which idle
 worker Spark's pool hands out (FIFO, and idle workers are killed after a minute).
 
-usage: python -m tests.llm.engine_reuse_job MODEL_CONFIG_JSON LOG_DIR
+usage: python -m tests.support.engine_reuse_job MODEL_CONFIG_JSON LOG_DIR
 """
 
 from __future__ import annotations
