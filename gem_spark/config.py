@@ -410,6 +410,12 @@ def cross_field_problems(config: GemConfig) -> list[str]:
             config.decontam.min_ngram <= config.decontam.ngram,
             f"decontam.min_ngram ({config.decontam.min_ngram}) must not exceed decontam.ngram ({config.decontam.ngram})",
         ),
+        (
+            # The best recall n hashes reach is with one row per band: 1 - (1 - threshold)^n.
+            1.0 - (1.0 - config.dedup.threshold) ** config.dedup.num_hashes >= config.dedup.recall,
+            f"dedup.num_hashes ({config.dedup.num_hashes}) cannot reach dedup.recall ({config.dedup.recall}) at "
+            f"dedup.threshold ({config.dedup.threshold}): raise num_hashes or lower recall",
+        ),
     ]
     for role, model in config.models.items():
         key = f"models.{role}"

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from gem_spark.cli import EXIT_CONFIG, EXIT_OK, main
 from gem_spark.config import MODEL_CLASSES, NOT_FINGERPRINTED, ConfigError, GemConfig, load_config
 from gem_spark.config_explain import effective_settings
+from gem_spark.stages.dedup import band_layout
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
 LOCAL = CONF / "local.yaml"
@@ -52,6 +53,10 @@ def test_a_model_override_changes_one_field_of_the_files_model() -> None:
             "ingest.min_segment_chars (9000) must be below ingest.max_segment_chars (6000)",
         ),
         (["decontam.min_ngram=20"], "decontam.min_ngram (20) must not exceed decontam.ngram (13)"),
+        (
+            ["dedup.num_hashes=2", "dedup.threshold=0.5"],
+            "dedup.num_hashes (2) cannot reach dedup.recall (0.95) at dedup.threshold (0.5)",
+        ),
         (
             ["models.filter.max_prompt_tokens=16384"],
             "models.filter.max_prompt_tokens (16384) must be below models.filter.max_model_len (16384)",
@@ -161,3 +166,16 @@ def test_the_shipped_local_config_writes_into_the_checkout_wherever_it_runs_from
     assert (config.tables.root, config.report.out, config.export.out) == tuple(
         str(checkout / name) for name in ("lakehouse", "report", "exports")
     )
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.8, 0.9])
+@pytest.mark.parametrize("num_hashes", [1, 2, 3, 5, 8, 13])
+def test_the_dedup_check_refuses_exactly_the_layouts_minhash_cannot_build(threshold: float, num_hashes: int) -> None:
+    overrides = [f"dedup.threshold={threshold}", f"dedup.num_hashes={num_hashes}"]
+    try:
+        band_layout(num_hashes, threshold, 0.95)
+    except ValueError:
+        with pytest.raises(ConfigError, match="cannot reach dedup.recall"):
+            load_config(LOCAL, overrides)
+    else:
+        load_config(LOCAL, overrides)
