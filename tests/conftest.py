@@ -30,6 +30,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+# A stage whose payload breaks its declared contract fails the test instead of writing error rows.
+os.environ.setdefault("GEM_STRICT_CONTRACTS", "1")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -47,6 +47,9 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 log = logging.getLogger(__name__)
+# Set to 1 by the test suite: a payload that breaks its stage's declared contract (a code defect, never
+# the model's) then fails the task loudly instead of becoming an outcome_failed error row.
+STRICT_CONTRACTS_ENV = "GEM_STRICT_CONTRACTS"
 
 
 @functools.cache
@@ -216,6 +219,10 @@ class LLMStage(ABC):
             return self.to_row(row, llm, run_id, Outcome(ERROR, reason))
         try:
             result = self.check_payload(self.outcome(row, llm.get("raw_output") or ""))
+        except StageContractError as exc:
+            if os.environ.get(STRICT_CONTRACTS_ENV) == "1":
+                raise
+            result = Outcome(ERROR, OUTCOME_FAILED, detail=describe(exc))
         except Exception as exc:  # noqa: BLE001 - an outcome bug must not fail the task: record it on the row
             result = Outcome(ERROR, OUTCOME_FAILED, detail=describe(exc))
         return self.to_row(row, llm, run_id, result)

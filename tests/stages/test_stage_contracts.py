@@ -15,7 +15,8 @@ from gem_spark.llm.protocol import ResponseConstraint
 from gem_spark.pipeline import build_stage
 from gem_spark.prompts import SELECT_JSON_SCHEMA
 from gem_spark.stages.common import StageContext, pending
-from gem_spark.stages.llm_stage import LLMStage, Outcome, StageContractError
+from gem_spark.stages.llm_stage import STRICT_CONTRACTS_ENV, LLMStage, Outcome, StageContractError
+from gem_spark.stages.select import SelectStage
 from gem_spark.stages.modes import stage_classes, stage_names
 from gem_spark.tables import open_store
 from gem_spark.tables.store import CommitId
@@ -166,6 +167,24 @@ def test_an_undeclared_or_missing_payload_key_breaks_the_contract(chain: dict[st
     with pytest.raises(StageContractError, match=r"\['truncatd'\] undeclared, \['truncated'\] missing"):
         select.check_payload(misspelt)
     assert select.check_payload(Outcome("rejected", "missing_tag", {"truncated": False})).payload  # partial is fine
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_a_contract_break_fails_loudly_under_tests_and_is_an_error_row_in_production(
+    chain: dict[str, Any], monkeypatch: pytest.MonkeyPatch, strict: bool
+) -> None:
+    monkeypatch.setenv(STRICT_CONTRACTS_ENV, "1" if strict else "0")
+    select = make("select")
+    monkeypatch.setattr(select, "payload", lambda: [f for f in SelectStage.payload(select) if f.name != "domain"])
+    llm = {"model": "m", "raw_output": RECORDED["select", SEGMENT], "error_type": None, "error_message": None}
+    row = {**chain["segment"], "fingerprint": "fp", "llm": llm}
+    if strict:
+        with pytest.raises(StageContractError, match=r"\['domain'\] undeclared"):
+            select.finish_row(row, "run-1")
+        return
+    out = select.finish_row(row, "run-1")
+    assert (out["status"], out["reason"]) == ("error", "outcome_failed")
+    assert "['domain'] undeclared" in out["llm"]["error_message"]
 
 
 def test_a_failing_outcome_becomes_an_error_row_that_keeps_the_exception(chain: dict[str, Any]) -> None:
