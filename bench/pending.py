@@ -42,6 +42,8 @@ from pyspark.sql.window import Window
 from gem_spark.config import GemConfig, SparkConfig, load_config
 from gem_spark.session import get_spark
 from gem_spark.stages.common import OK, REJECTED, StageContext, chain_fingerprint, pending
+from gem_spark.stages.current import PREFILTER as PREFILTER_TABLE
+from gem_spark.stages.current import chain_input
 from gem_spark.stages.ingest.fingerprints import prefilter_fingerprint
 from gem_spark.stages.inputs import with_text
 from gem_spark.stages.select import SelectStage
@@ -98,7 +100,7 @@ def build_lake(spark, config: GemConfig, n_segments: int) -> StageContext:
     current_ok = store.read("prefilter").where(
         (F.col("fingerprint") == prefilter_fingerprint(config.prefilter.threshold)) & (F.col("status") == OK)
     )
-    selected = current_ok.where(F.rand(5) < SELECTED_SHARE).select("segment_id", F.col("fingerprint").alias("in_fp"))
+    selected = current_ok.where(F.rand(5) < SELECTED_SHARE).select("segment_id", chain_input(PREFILTER_TABLE).alias("in_fp"))
     empty = {f.name: F.lit(None).cast(f.dataType) for f in stage.schema().fields if f.name not in
              ("segment_id", "fingerprint", "run_id", "status", "reason", "created_at")}  # fmt: skip
     for version, stage_fp in enumerate((stage.fingerprint(), "superseded-select-prompt")):
@@ -113,7 +115,8 @@ def expected_pending(ctx: StageContext) -> int:
     stage_fp = SelectStage(ctx).fingerprint()
     current = prefilter_fingerprint(ctx.config.prefilter.threshold)
     ok = ctx.store.read("prefilter").where((F.col("fingerprint") == current) & (F.col("status") == OK))
-    chained = ok.select("segment_id", chain_fingerprint(stage_fp, "fingerprint").alias("fingerprint"))
+    ok = ok.withColumn("in_fp", chain_input(PREFILTER_TABLE))
+    chained = ok.select("segment_id", chain_fingerprint(stage_fp, "in_fp").alias("fingerprint"))
     return chained.join(ctx.store.read("select"), ["segment_id", "fingerprint"], "left_anti").count()
 
 

@@ -3,8 +3,9 @@
 Stage tables are append-only and keep the rows of every fingerprint chain ever computed. A row of stage
 S is *current* when its (key, fingerprint) equals (key, chain(S's fingerprint under the current config,
 fingerprint of a current ok input row)) — a semi-join against the chain the config derives today. The
-prefilter starts every chain: its current rows carry the current prefilter fingerprint (`gem-spark run`
-scores the stored segments under it first, `ingest.prefilter_step.refresh_prefilter`).
+prefilter gates every chain: its current rows are those under the current prefilter fingerprint
+(`gem-spark run` scores the stored segments under it first, `ingest.prefilter_step.refresh_prefilter`),
+and a first stage reads the segments they pass, chaining to the segment itself (`SEGMENT_INPUT`).
 
 Every reader goes through here: downstream stages (`inputs.upstream`), `accepted`, the near-duplicate
 and contamination marks, exports, the report, `gem-spark tables` and `gem-spark compare`. Superseded
@@ -28,13 +29,17 @@ from gem_spark.tables.summary import TableSummary, summarize
 if TYPE_CHECKING:
     from types import ModuleType
 
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
     from gem_spark.config import GemConfig
     from gem_spark.stages.llm_stage import LLMStage
     from gem_spark.tables.store import TableStore
 
 PREFILTER, JUDGE, ACCEPTED = "prefilter", "judge", "accepted"
+# What a first stage's rows chain to: the segment alone (its id is the hash of its text). The prefilter
+# only gates which segments are inputs; its threshold and scorer never change what a model answers for
+# a segment, so a prefilter change asks the model for the newly passing segments only.
+SEGMENT_INPUT = "segment"
 
 
 def _modes() -> ModuleType:
@@ -84,6 +89,12 @@ def current_rows(ctx: StageContext, table: str) -> DataFrame:
 
 def current_ok(ctx: StageContext, table: str) -> DataFrame:
     return current_rows(ctx, table).filter(F.col("status") == OK)
+
+
+def chain_input(table: str) -> Column:
+    """The fingerprint a stage reading `table` chains its own to: the input row's, or for the first
+    stage of a mode (reading the prefilter) the segment's."""
+    return F.lit(SEGMENT_INPUT) if table == PREFILTER else F.col("fingerprint")
 
 
 def split_chain(ctx: StageContext, table: str) -> tuple[DataFrame, DataFrame] | None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from pyspark.sql import functions as F
 
 from gem_spark.stages.common import StageContext
-from gem_spark.stages.current import current_ok
+from gem_spark.stages.current import chain_input, current_ok
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -22,9 +22,9 @@ def segment_texts(ctx: StageContext) -> DataFrame:
 
 
 def upstream(ctx: StageContext, table: str, key: str, *columns: str) -> DataFrame:
-    """Current ok rows of an upstream stage with their fingerprint renamed to `input_fingerprint`."""
+    """Current ok rows of an upstream table with the fingerprint to chain to as `input_fingerprint`."""
     rows = current_ok(ctx, table)
-    return rows.select(key, F.col("fingerprint").alias("input_fingerprint"), *columns)
+    return rows.select(key, chain_input(table).alias("input_fingerprint"), *columns)
 
 
 def with_text(ctx: StageContext, rows: DataFrame) -> DataFrame:
