@@ -4,7 +4,7 @@ Stage tables are append-only and keep the rows of every fingerprint chain ever c
 S is *current* when its (key, fingerprint) equals (key, chain(S's fingerprint under the current config,
 fingerprint of a current ok input row)) — a semi-join against the chain the config derives today. The
 prefilter starts every chain: its current rows carry the current prefilter fingerprint (`gem-spark run`
-scores the stored segments under it first, `ingest.prefilter_step.refresh_prefilter`).
+scores the stored segments under it first, `ingest.driver_steps.refresh_prefilter`).
 
 Every reader goes through here: downstream stages (`inputs.upstream`), `accepted`, the near-duplicate
 and contamination marks, exports, the report, `gem-spark tables` and `gem-spark compare`. Superseded
