@@ -2,7 +2,8 @@
 
 Rows below the threshold stay in the output with status `rejected` and reason `prefilter_low_score`
 (score, then keep). The scorer runs through `mapInArrow`. Ingest scores the segments it produces while
-segmenting them (`stages/ingest/segmenting_pass.py`) and only comes here for stored segments without a score.
+segmenting them (`stages/ingest/segmenting_pass.py`) and only comes here for stored segments without a
+score.
 `bench/prefilter_variants.py` measures it against mapInPandas, pandas_udf and a plain Python UDF: all
 four are within the host's ±20% noise because `score_text` itself dominates; mapInArrow skips the pandas
 conversion the others pay.

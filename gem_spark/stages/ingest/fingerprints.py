@@ -11,8 +11,7 @@ import json
 
 from gem_spark.code_version import code_version
 from gem_spark.config import IngestConfig
-from gem_spark.text import hashing, normalize, segment
-from gem_spark.text import procedural_score
+from gem_spark.text import hashing, normalize, procedural_score, segment
 
 
 def _digest(parts: dict[str, object]) -> str:
