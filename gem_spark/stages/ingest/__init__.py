@@ -7,13 +7,13 @@ code inside Spark's Python workers, "driver" steps build Spark plans, whose join
 
  side      step                                           where
  driver    --input values → files (InputFile)             input_files.expand_inputs
- driver    files → units → rows, one lazy DataFrame       spark_read.read_rows (launches the pass)
+ driver    files → units → rows (launches the pass)       spark_read.read_rows
  executor  Parquet file → one unit per row group          segmenting_pass.plan_batches → readers.plan_units
  executor  unit → records (RawRecord | BadRecord)         segmenting_pass.ingest_units → readers.read_unit
  executor  record → document: text decoded, checked,      documents.segment_record
            normalised, segmented → segments | Rejection
  executor  segment → prefilter score                      text.procedural_score.score_text
- executor  → rows: segment (with score) | quarantine      segmenting_pass.ingest_units (shapes: records.py)
+ executor  → rows: segment (with score) | quarantine      segmenting_pass.ingest_units
            | one `unit` row counting the unit's records
  driver    1. reused doc ids → `duplicate_id` quarantine  driver_steps.reused_ids, quarantine_reused_ids
  driver    2. in-run repeats (exact dedup on keys)        driver_steps.repeated_segments
@@ -24,9 +24,8 @@ code inside Spark's Python workers, "driver" steps build Spark plans, whose join
                                                           append_verdicts (stages/prefilter.with_verdict)
  driver    order, caching, side jobs, `runs` rows         run.run_ingest
 
-Calls run one way: run → spark_read → segmenting_pass → readers → documents, and run → driver_steps.
-`records.py` (the shapes: Unit, RawRecord, BadRecord, the pass's row schema) and `quarantine.py` (reason
-codes, Rejection, previews) are leaves every step imports; `fingerprints.py` hashes the code and
+The shapes of a unit, a record and a row are in `records.py`. Calls run one way: run → spark_read → segmenting_pass → readers → documents, and run → driver_steps.
+`records.py` and `quarantine.py` (reason codes, Rejection, previews) are leaves every step imports; `fingerprints.py` hashes the code and
 settings that decide the segment and prefilter rows. `gem-spark run` starts with
 `driver_steps.refresh_prefilter` (step 6 alone) for stored segments without a verdict under the
 current prefilter settings.
