@@ -16,7 +16,7 @@ import gem_spark.stages.ingest as ingest
 PACKAGE = Path(ingest.__file__).parent
 # The executor side: the pass calls the readers, then the document checks; those two and the leaves
 # (shapes, reason codes) import no other ingest module.
-PASS, CALLED, LEAVES = "segmenting_pass", {"readers", "documents"}, {"records", "quarantine"}
+PASS, CALLED, LEAVES = "segmenting_pass", {"readers", "documents"}, {"shapes", "quarantine"}
 # A reference in the map's "where" column: `module.function`, or a bare `function` of the module named
 # last in the same row; a module is an ingest module, `text.<module>` or `stages/<module>`.
 _REFERENCE = re.compile(r"((?:text\.|stages/)?[a-z_]+\.)?([a-z_]+)")

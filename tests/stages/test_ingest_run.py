@@ -18,7 +18,7 @@ from gem_spark.config import IngestConfig, load_config
 from gem_spark.stages.ingest import run as run_module
 from gem_spark.stages.ingest.documents import segment_record
 from gem_spark.stages.ingest.quarantine import Rejection
-from gem_spark.stages.ingest.records import RawRecord
+from gem_spark.stages.ingest.shapes import RawRecord
 from gem_spark.text.procedural_score import score_text
 from tests.stages.ingest_fixtures import docs, write_jsonl
 

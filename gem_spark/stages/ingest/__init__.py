@@ -24,9 +24,10 @@ code inside Spark's Python workers, "driver" steps build Spark plans, whose join
                                                           append_verdicts (stages/prefilter.with_verdict)
  driver    order, caching, side jobs, `runs` rows         run.run_ingest
 
-The shapes of a unit, a record and a row are in `records.py`. Calls run one way: run → spark_read → segmenting_pass → readers → documents, and run → driver_steps.
-`records.py` and `quarantine.py` (reason codes, Rejection, previews) are leaves every step imports; `fingerprints.py` hashes the code and
-settings that decide the segment and prefilter rows. `gem-spark run` starts with
+Calls run one way: run → spark_read → segmenting_pass → readers, then documents; and run →
+driver_steps. `shapes.py` (Unit, RawRecord, BadRecord, the pass's row schema) and `quarantine.py`
+(reason codes, Rejection, previews) are leaves every step imports; `fingerprints.py` hashes the code
+and settings that decide the segment and prefilter rows. `gem-spark run` starts with
 `driver_steps.refresh_prefilter` (step 6 alone) for stored segments without a verdict under the
 current prefilter settings.
 """

@@ -29,7 +29,7 @@ from pyspark.sql.window import Window
 
 from gem_spark.stages.ingest.fingerprints import prefilter_fingerprint
 from gem_spark.stages.ingest.quarantine import DUPLICATE_ID, PROCESSING_ERROR, SETTING_REASONS
-from gem_spark.stages.ingest.records import QUARANTINE, SEGMENT, UNIT
+from gem_spark.stages.ingest.shapes import QUARANTINE, SEGMENT, UNIT
 from gem_spark.stages.prefilter import SCORED_SCHEMA, score_segments, with_verdict
 from gem_spark.tables.runs import StageCounts
 from gem_spark.tables.schemas import PREFILTER

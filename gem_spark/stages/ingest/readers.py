@@ -31,7 +31,7 @@ from gem_spark.stages.ingest.quarantine import (
     TextColumnTypeError,
     UnsupportedFormatError,
 )
-from gem_spark.stages.ingest.records import MISSING, BadRecord, RawRecord, Unit
+from gem_spark.stages.ingest.shapes import MISSING, BadRecord, RawRecord, Unit
 
 # How many UTF-8 bytes a character of a JSON-escaped document may take at most (`\uXXXX`).
 _BYTES_PER_CHAR = 6

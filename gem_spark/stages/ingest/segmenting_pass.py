@@ -30,7 +30,7 @@ from gem_spark.stages.ingest.quarantine import (
     reason_for_file_error,
 )
 from gem_spark.stages.ingest.readers import plan_units, read_unit
-from gem_spark.stages.ingest.records import (
+from gem_spark.stages.ingest.shapes import (
     QUARANTINE,
     ROW_SCHEMA,
     SEGMENT,

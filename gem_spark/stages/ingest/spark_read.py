@@ -11,8 +11,8 @@ from pyspark.sql.types import IntegerType, StructField, StructType
 
 from gem_spark.config import IngestConfig
 from gem_spark.stages.ingest.input_files import InputFile
-from gem_spark.stages.ingest.records import FILE_SCHEMA, ROW_SCHEMA, UNIT_SCHEMA
 from gem_spark.stages.ingest.segmenting_pass import ingest_batches, plan_batches
+from gem_spark.stages.ingest.shapes import FILE_SCHEMA, ROW_SCHEMA, UNIT_SCHEMA
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
