@@ -10,10 +10,10 @@
 6. `prefilter_verdicts`: ok / rejected rows for the new segments (from the score the pass computed) and
    for stored segments a crashed run left unscored; `count_verdicts`, then `append_verdicts`.
 
-Every step returns a lazy DataFrame (or counts) and never reads a segment's text, except to quarantine
-a reused id and to score stored segments left unscored: the in-run checks shuffle keys only. "Earlier"
-is by (file, record, position), an order that does not depend on partitioning, so reruns and cluster
-sizes keep the same first occurrence. `refresh_prefilter` reuses step 6 alone for `gem-spark run`.
+Every step returns a lazy DataFrame (or counts). The in-run checks (1, 2) shuffle keys, never text;
+text is read from the pass's cache only to append new segments and to preview a reused id's document.
+"Earlier" is by (file, record, position), an order that does not depend on partitioning, so reruns and
+cluster sizes keep the same first occurrence. `refresh_prefilter` reuses step 6 alone for `gem-spark run`.
 """
 
 from __future__ import annotations
