@@ -52,9 +52,9 @@ from gem_spark.config import GemConfig, IngestConfig
 from gem_spark.stages.ingest import run_ingest
 from gem_spark.stages.ingest.documents import segment_record
 from gem_spark.stages.ingest.quarantine import Rejection
-from gem_spark.stages.ingest.readers import RawRecord
+from gem_spark.stages.ingest.shapes import RawRecord
 from gem_spark.tables.staged_files import COMPRESSION
-from gem_spark.text.prefilter import score_text
+from gem_spark.text.procedural_score import score_text
 
 CORPUS = REPO.parent / "shared" / "data" / "corpus" / "web_sample.parquet"
 REPLICAS_PER_FILE = 4

@@ -44,7 +44,7 @@ from gem_spark.session import get_spark
 from gem_spark.stages.prefilter import SCORED_SCHEMA, prefilter_segments, with_verdict
 from gem_spark.text.hashing import segment_id
 from gem_spark.text.normalize import normalize_text
-from gem_spark.text.prefilter import score_text
+from gem_spark.text.procedural_score import score_text
 from gem_spark.text.segment import segment_text
 
 CORPUS = REPO.parent / "shared" / "data" / "corpus" / "web_sample.parquet"

@@ -12,10 +12,10 @@ from gem_spark.session import get_spark
 from gem_spark.stages.accepted import accept
 from gem_spark.stages.common import StageContext
 from gem_spark.stages.decontam import mark_contaminated
-from gem_spark.stages.dedup import mark_near_duplicates
-from gem_spark.stages.ingest.prefilter_step import refresh_prefilter
+from gem_spark.stages.ingest import refresh_prefilter
 from gem_spark.stages.llm_stage import LLMStage
 from gem_spark.stages.modes import MODES, Mode, llm_stage_names, source_in, stage_names
+from gem_spark.stages.near_duplicates import mark_near_duplicates
 from gem_spark.tables import open_store
 from gem_spark.tables.runs import RunRecorder, StageCounts
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from gem_spark.cli import EXIT_CONFIG, EXIT_OK, main
 from gem_spark.config import MODEL_CLASSES, NOT_FINGERPRINTED, ConfigError, GemConfig, load_config
 from gem_spark.config_explain import effective_settings
-from gem_spark.stages.dedup import band_layout
+from gem_spark.stages.near_duplicates import band_layout
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
 LOCAL = CONF / "local.yaml"

@@ -4,7 +4,7 @@ Stage tables are append-only and keep the rows of every fingerprint chain ever c
 S is *current* when its (key, fingerprint) equals (key, chain(S's fingerprint under the current config,
 fingerprint of a current ok input row)) — a semi-join against the chain the config derives today. The
 prefilter gates every chain: its current rows are those under the current prefilter fingerprint
-(`gem-spark run` scores the stored segments under it first, `ingest.prefilter_step.refresh_prefilter`),
+(`gem-spark run` scores the stored segments under it first, `ingest.driver_steps.refresh_prefilter`),
 and a first stage reads the segments they pass, chaining to the segment itself (`SEGMENT_INPUT`).
 
 Every reader goes through here: downstream stages (`inputs.upstream`), `accepted`, the near-duplicate

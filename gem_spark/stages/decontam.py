@@ -32,8 +32,8 @@ from gem_spark.stages.accepted import NAME as ACCEPTED
 from gem_spark.stages.codes import CONTAMINATED
 from gem_spark.stages.common import StageContext
 from gem_spark.stages.current import current_ok
-from gem_spark.stages.dedup import commit_marks, mark_rows, stable_hash, words
 from gem_spark.stages.llm_stage import StageCounts
+from gem_spark.stages.near_duplicates import commit_marks, mark_rows, stable_hash, words
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

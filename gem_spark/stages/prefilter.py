@@ -2,7 +2,8 @@
 
 Rows below the threshold stay in the output with status `rejected` and reason `prefilter_low_score`
 (score, then keep). The scorer runs through `mapInArrow`. Ingest scores the segments it produces while
-segmenting them (`stages/ingest/units.py`) and only comes here for stored segments without a score.
+segmenting them (`stages/ingest/segmenting_pass.py`) and only comes here for stored segments without a
+score.
 `bench/prefilter_variants.py` measures it against mapInPandas, pandas_udf and a plain Python UDF: all
 four are within the host's ±20% noise because `score_text` itself dominates; mapInArrow skips the pandas
 conversion the others pay.
@@ -18,7 +19,7 @@ from pyspark.sql.pandas.types import to_arrow_schema
 from pyspark.sql.types import ArrayType, DoubleType, StringType, StructField, StructType
 
 from gem_spark.stages.codes import PREFILTER_LOW_SCORE
-from gem_spark.text.prefilter import score_text
+from gem_spark.text.procedural_score import score_text
 
 if TYPE_CHECKING:
     import pyarrow as pa

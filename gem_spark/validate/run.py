@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType
 
 from gem_spark.config import GemConfig, TablesConfig
-from gem_spark.stages.ingest.inputs import expand_inputs
+from gem_spark.stages.ingest.input_files import expand_inputs
 from gem_spark.stages.trajectory_stage import FINDING_STRUCT
 from gem_spark.tables.store import CommitId
 from gem_spark.validate.records import OK, check_document, check_line, check_record, load_tools

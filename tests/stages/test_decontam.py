@@ -18,7 +18,7 @@ from gem_spark.stages.decontam import (
     mark_contaminated,
     read_benchmark,
 )
-from gem_spark.stages.dedup import words
+from gem_spark.stages.near_duplicates import words
 from gem_spark.tables.latest import latest_rows
 from tests.support.accepted_rows import Lake, accepted_row, real_trajectories
 from tests.support.trajectories import refined_trajectory

@@ -14,10 +14,10 @@ import zstandard
 
 from gem_spark.config import IngestConfig
 from gem_spark.stages.ingest import quarantine as codes
-from gem_spark.stages.ingest import units as units_module
-from gem_spark.stages.ingest.inputs import expand_inputs
+from gem_spark.stages.ingest import segmenting_pass
+from gem_spark.stages.ingest.input_files import expand_inputs
 from gem_spark.stages.ingest.readers import plan_units
-from gem_spark.stages.ingest.units import ingest_units
+from gem_spark.stages.ingest.segmenting_pass import ingest_units
 from tests.support.ingest_fixtures import docs, jsonl_bytes, procedure, write_jsonl, write_parquet
 
 CONFIG = IngestConfig(max_document_chars=1000, raw_preview_chars=40)
@@ -130,7 +130,7 @@ def test_malformed_csv_row(tmp_path: Path) -> None:
 
 def test_processing_error_keeps_the_task_alive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Fault injection (a fake bug): the segmenter raises for one record; the others still segment.
-    real = units_module.segment_record
+    real = segmenting_pass.segment_record
 
     def flaky(record: object, config: IngestConfig) -> object:
         if getattr(record, "doc_id", None) == "doc-1":
@@ -138,7 +138,7 @@ def test_processing_error_keeps_the_task_alive(tmp_path: Path, monkeypatch: pyte
             raise RuntimeError(msg)
         return real(record, config)
 
-    monkeypatch.setattr(units_module, "segment_record", flaky)
+    monkeypatch.setattr(segmenting_pass, "segment_record", flaky)
     path = write_jsonl(tmp_path / "x.jsonl", docs(3))
     row = only_reason(path, codes.PROCESSING_ERROR)
     assert (row["doc_id"], row["detail"]) == ("doc-1", "RuntimeError: injected failure")
@@ -146,7 +146,7 @@ def test_processing_error_keeps_the_task_alive(tmp_path: Path, monkeypatch: pyte
 
 def test_a_scorer_failure_is_a_processing_error_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Fault injection (a fake bug): the prefilter scorer, which runs in the same pass, raises for one text.
-    real = units_module.score_text
+    real = segmenting_pass.score_text
 
     def flaky(text: str) -> object:
         if "room 1\n" in text:
@@ -154,7 +154,7 @@ def test_a_scorer_failure_is_a_processing_error_too(tmp_path: Path, monkeypatch:
             raise RuntimeError(msg)
         return real(text)
 
-    monkeypatch.setattr(units_module, "score_text", flaky)
+    monkeypatch.setattr(segmenting_pass, "score_text", flaky)
     path = write_jsonl(tmp_path / "x.jsonl", docs(3))
     row = only_reason(path, codes.PROCESSING_ERROR)
     assert (row["doc_id"], row["detail"]) == ("doc-1", "RuntimeError: injected scorer failure")

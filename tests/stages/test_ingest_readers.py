@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from gem_spark.config import ColumnMapping, IngestConfig
-from gem_spark.stages.ingest.inputs import IngestInputError, expand_inputs, split_inputs
-from gem_spark.stages.ingest.readers import MISSING, RawRecord, Unit, plan_units, read_unit
+from gem_spark.stages.ingest.input_files import IngestInputError, expand_inputs, split_inputs
+from gem_spark.stages.ingest.readers import plan_units, read_unit
+from gem_spark.stages.ingest.shapes import MISSING, RawRecord, Unit
 from tests.support.ingest_fixtures import docs, write_csv, write_jsonl, write_parquet, write_texts
 
 CONFIG = IngestConfig()

@@ -18,8 +18,8 @@ from gem_spark.config import IngestConfig, load_config
 from gem_spark.stages.ingest import run as run_module
 from gem_spark.stages.ingest.documents import segment_record
 from gem_spark.stages.ingest.quarantine import Rejection
-from gem_spark.stages.ingest.readers import RawRecord
-from gem_spark.text.prefilter import score_text
+from gem_spark.stages.ingest.shapes import RawRecord
+from gem_spark.text.procedural_score import score_text
 from tests.support.ingest_fixtures import docs, write_jsonl
 
 pytestmark = pytest.mark.spark
@@ -159,21 +159,21 @@ def test_a_crash_before_the_prefilter_commit_is_recovered_by_the_next_run(
     corpus = write_jsonl(tmp_path / "docs.jsonl", docs(8))
     root = tmp_path / "lake"
     args = ["ingest", "--config", CONFIG_FILE, "--set", f"tables.root={root}", "--input", str(corpus)]
-    real: Callable[..., object] = run_module.append_prefilter
+    real: Callable[..., object] = run_module.append_verdicts
 
     def crash(*args: object, **kwargs: object) -> object:
         msg = "injected crash before the prefilter commit"
         raise RuntimeError(msg)
 
     # Fault injection: the run dies after the segments commit, before the prefilter commit.
-    monkeypatch.setattr(run_module, "append_prefilter", crash)
+    monkeypatch.setattr(run_module, "append_verdicts", crash)
     assert main([*args, "--snapshot", "s1"]) == 1
     failed = latest_runs(root)[0]
     assert (failed["status"], failed["reason"]) == ("failed", "RuntimeError")
     assert table(root, "segments").num_rows == 8
     assert table(root, "prefilter").num_rows == 0
 
-    monkeypatch.setattr(run_module, "append_prefilter", real)
+    monkeypatch.setattr(run_module, "append_verdicts", real)
     assert main([*args, "--snapshot", "s1"]) == 0
     assert table(root, "segments").num_rows == 8
     # The recovering run adds no segment and scores the 8 the crashed run left unscored.

@@ -9,7 +9,7 @@ from pyspark.sql.types import ArrayType, DoubleType, StringType, StructField, St
 from gem_spark.stages.prefilter import LOW_SCORE, PrefilterInputError, prefilter_segments
 from gem_spark.text.hashing import segment_id
 from gem_spark.text.normalize import normalize_text
-from gem_spark.text.prefilter import score_text
+from gem_spark.text.procedural_score import score_text
 from gem_spark.text.segment import segment_text
 
 pytestmark = pytest.mark.spark

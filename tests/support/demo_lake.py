@@ -11,7 +11,7 @@ from gem_spark.config import GemConfig, load_config
 from gem_spark.pipeline import run_pipeline
 from gem_spark.stages.common import StageContext
 from gem_spark.stages.decontam import mark_contaminated
-from gem_spark.stages.dedup import mark_near_duplicates
+from gem_spark.stages.near_duplicates import mark_near_duplicates
 from gem_spark.stages.ingest import run_ingest
 from gem_spark.tables import open_store
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from gem_spark.config import PrefilterConfig
-from gem_spark.text.prefilter import score_text
+from gem_spark.text.procedural_score import score_text
 from tests.support.prefilter_heldout import NON_TOOL_PROCEDURES, OTHER_WEB, TOOL_PROCEDURES
 
 THRESHOLD = PrefilterConfig().threshold

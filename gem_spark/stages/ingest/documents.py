@@ -22,7 +22,7 @@ from gem_spark.stages.ingest.quarantine import (
     Rejection,
     preview,
 )
-from gem_spark.stages.ingest.readers import MISSING, RawRecord
+from gem_spark.stages.ingest.shapes import MISSING, RawRecord
 from gem_spark.text.hashing import segment_id
 from gem_spark.text.normalize import looks_like_html_only, normalize_text
 from gem_spark.text.segment import Segment, segment_text

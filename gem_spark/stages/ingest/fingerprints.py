@@ -11,8 +11,7 @@ import json
 
 from gem_spark.code_version import code_version
 from gem_spark.config import IngestConfig
-from gem_spark.text import hashing, normalize, segment
-from gem_spark.text import prefilter as prefilter_code
+from gem_spark.text import hashing, normalize, procedural_score, segment
 
 
 def _digest(parts: dict[str, object]) -> str:
@@ -33,4 +32,4 @@ def segments_fingerprint(config: IngestConfig) -> str:
 
 def prefilter_fingerprint(threshold: float) -> str:
     """What decides a prefilter row: the scorer's code and the threshold."""
-    return _digest({"code": code_version(prefilter_code), "threshold": threshold})
+    return _digest({"code": code_version(procedural_score), "threshold": threshold})

@@ -25,7 +25,7 @@ DOCUMENT_TOO_LARGE = "document_too_large"
 HTML_ONLY = "html_only"
 # TOO_SHORT ("too_short", from gem_spark.text.segment): shorter than the smallest segment.
 MALFORMED_RECORD = "malformed_record"
-# A second document under an id an earlier document of the same run took (duplicate_ids.py).
+# A second document under an id an earlier document of the same run took (driver_steps.py).
 DUPLICATE_ID = "duplicate_id"
 # An unexpected exception while processing one record: a bug, kept as a row instead of failing the task.
 PROCESSING_ERROR = "processing_error"
@@ -65,7 +65,7 @@ __all__ = [
     "MALFORMED_RECORD", "MISSING_TEXT", "MISSING_TEXT_COLUMN", "NON_STRING_TEXT", "PROCESSING_ERROR",
     "RECORD_REASONS", "SETTING_REASONS", "TEXT_COLUMN_WRONG_TYPE", "TOO_SHORT", "UNDECODABLE_BYTES",
     "UNREADABLE_FILE", "UNSUPPORTED_FORMAT", "MissingTextColumnError", "Rejection", "TextColumnTypeError",
-    "UnsupportedFormatError", "describe", "preview",
+    "UnsupportedFormatError", "error_line", "preview",
     "reason_for_file_error",
 ]  # fmt: skip
 
@@ -120,7 +120,7 @@ def reason_for_file_error(error: BaseException) -> str:
     return PROCESSING_ERROR
 
 
-def describe(error: BaseException) -> str:
+def error_line(error: BaseException) -> str:
     """One line naming the exception type and its message."""
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}: {message}" if message else type(error).__name__

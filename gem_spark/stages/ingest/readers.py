@@ -1,4 +1,4 @@
-"""Per-format record readers that run on executors: one file part in, raw records out.
+"""Per-format record readers that run on executors: one `Unit` in, `RawRecord`s / `BadRecord`s out.
 
 A reader never decides whether a record is good text (documents.py does); it only reports what the
 file holds. Problems with one record come out as `BadRecord`; problems with the whole file raise
@@ -14,7 +14,6 @@ import itertools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
 from typing import BinaryIO
 
 import pyarrow as pa
@@ -32,6 +31,7 @@ from gem_spark.stages.ingest.quarantine import (
     TextColumnTypeError,
     UnsupportedFormatError,
 )
+from gem_spark.stages.ingest.shapes import MISSING, BadRecord, RawRecord, Unit
 
 # How many UTF-8 bytes a character of a JSON-escaped document may take at most (`\uXXXX`).
 _BYTES_PER_CHAR = 6
@@ -44,51 +44,6 @@ _SAMPLE_RECORDS = 64
 _FIX = "set ingest.columns.text to the field that holds the text"
 _TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view, pa.types.is_binary,
                pa.types.is_large_binary, pa.types.is_binary_view)  # fmt: skip
-
-
-class _Missing:
-    """The text field is absent (as opposed to present and null)."""
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING = _Missing()
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One task's share of the input: a whole file, or one row group of a Parquet file."""
-
-    path: str
-    fmt: str
-    compression: str | None
-    part: int
-
-
-@dataclass(frozen=True)
-class RawRecord:
-    """One input record as found: `text` may be str, bytes, None, MISSING or any other JSON value."""
-
-    index: int
-    ref: str
-    text: object
-    doc_id: str | None
-    url: str | None
-    dump: str | None
-    # JSON Lines: the record's keys, named when the text field is missing from most records.
-    fields: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class BadRecord:
-    """A record the reader could not turn into fields (bad JSON, bad CSV row, oversize line)."""
-
-    index: int
-    ref: str
-    reason: str
-    detail: str
-    raw: object
 
 
 def plan_units(path: str, fmt: str, compression: str | None) -> list[Unit]:

@@ -1,4 +1,7 @@
-"""`run_ingest`: files → segments (deduplicated) + quarantine + prefilter rows, recorded in `runs`.
+"""`run_ingest`: the order of ingest's phases, what is cached, what runs beside what, and the `runs` rows.
+
+What each phase computes lives elsewhere (the map is in `__init__.py`): the segmenting pass in
+`spark_read.py` / `segmenting_pass.py`, every later step in `driver_steps.py`, numbered as there.
 
 Stages as recorded in the runs table:
 - `ingest`: documents in → segmented (ok) or quarantined (rejected; `processing_error` rows count as
@@ -26,23 +29,26 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pyspark import StorageLevel
-from pyspark.sql import functions as F
 
 from gem_spark.session import get_spark
-from gem_spark.stages.ingest.dedup import new_quarantine, new_segments, repeated_segments
-from gem_spark.stages.ingest.duplicate_ids import quarantine_reused_ids, reused_ids
-from gem_spark.stages.ingest.fingerprints import segments_fingerprint
-from gem_spark.stages.ingest.inputs import InputFile, expand_inputs, split_inputs
-from gem_spark.stages.ingest.prefilter_step import (
+from gem_spark.stages.ingest.driver_steps import (
     PREFILTER_TABLE,
+    QUARANTINE_TABLE,
     SEGMENTS_TABLE,
-    append_prefilter,
-    count_pending,
-    prefilter_rows,
+    append_verdicts,
+    count_documents,
+    count_verdicts,
+    new_quarantine,
+    new_segments,
+    prefilter_verdicts,
+    quarantine_reused_ids,
+    repeated_segments,
+    reused_ids,
+    setting_hints,
 )
-from gem_spark.stages.ingest.quarantine import PROCESSING_ERROR, SETTING_REASONS
+from gem_spark.stages.ingest.fingerprints import segments_fingerprint
+from gem_spark.stages.ingest.input_files import InputFile, expand_inputs, split_inputs
 from gem_spark.stages.ingest.spark_read import parallelism, read_rows
-from gem_spark.stages.ingest.units import QUARANTINE, SEGMENT, UNIT
 from gem_spark.tables import open_store
 from gem_spark.tables.runs import RunRecorder, StageCounts
 from gem_spark.tables.schemas import SEGMENTS, TABLE_SCHEMAS
@@ -54,15 +60,10 @@ if TYPE_CHECKING:
     from gem_spark.config import GemConfig
     from gem_spark.tables.store import TableStore
 
-QUARANTINE_TABLE = "quarantine"
 # Side jobs at once beside the main line of ingest: the in-run repeats count, the quarantine append.
 _CONCURRENT_JOBS = 2
 
 log = logging.getLogger(__name__)
-
-
-class AccountingError(RuntimeError):
-    """Documents in != documents segmented + documents quarantined (a bug: something vanished)."""
 
 
 @dataclass(frozen=True)
@@ -87,42 +88,6 @@ class IngestSummary:
             f"{self.documents_quarantined} quarantined; {self.segments_new} new of {self.segments_produced} "
             f"segments; prefilter ok {self.prefilter_ok}, rejected {self.prefilter_rejected}"
         )
-
-
-@dataclass(frozen=True)
-class _DocumentCounts:
-    documents_in: int
-    segmented: int
-    quarantined: int
-    errors: int
-    segments: int
-
-
-def _count_documents(rows: DataFrame) -> _DocumentCounts:
-    kind = F.col("kind")
-    totals = rows.agg(
-        F.coalesce(F.sum(F.when(kind == UNIT, F.col("n_records"))), F.lit(0)).alias("documents_in"),
-        F.count(F.when((kind == SEGMENT) & (F.col("position") == 0), True)).alias("segmented"),
-        F.count(F.when(kind == QUARANTINE, True)).alias("quarantined"),
-        F.count(F.when((kind == QUARANTINE) & (F.col("reason") == PROCESSING_ERROR), True)).alias("errors"),
-        F.count(F.when(kind == SEGMENT, True)).alias("segments"),
-    ).first()
-    counts = _DocumentCounts(**totals.asDict())
-    if counts.documents_in != counts.segmented + counts.quarantined:
-        msg = (
-            f"{counts.documents_in} documents in but {counts.segmented} segmented + "
-            f"{counts.quarantined} quarantined"
-        )
-        raise AccountingError(msg)
-    return counts
-
-
-def _setting_hints(rows: DataFrame) -> tuple[str, ...]:
-    """`<file>: <what was found>; set ingest.columns.text ...` for each file quarantined whole because
-    its text field is missing or holds no text (a setting fixes it, so the console says which)."""
-    found = rows.filter((F.col("kind") == QUARANTINE) & F.col("reason").isin(*SETTING_REASONS))
-    rows = found.select("source", "detail").collect()
-    return tuple(sorted(f"{row['source']}: {row['detail']}" for row in rows))
 
 
 def _cached(stack: ExitStack, df: DataFrame) -> DataFrame:
@@ -182,18 +147,20 @@ def _ingest(
     log.info("ingest: reading %d file(s) as snapshot %s", len(files), snapshot)
     # The cache is released after the pool's jobs have finished (exit order is the reverse of entry).
     with ExitStack() as cache, ThreadPoolExecutor(_CONCURRENT_JOBS, thread_name_prefix="gem-ingest") as pool:
-        rows = _cached(cache, read_rows(spark, files, config.ingest))
-        # The first action fills the cache: the segmenting pass runs once, before any concurrent job.
+        rows = _cached(cache, read_rows(spark, files, config.ingest))  # the segmenting pass, lazily
+        # 1. Reused ids. The first action fills the cache: the pass runs once, before any concurrent job.
         reused, n_reused = _materialised(cache, reused_ids(rows))
         # Later jobs scan the cache, and their cost is mostly per task: one task per slot for them,
         # while the segmenting pass above had up to 32 per slot (one unit each) to balance the cores.
         rows = rows.coalesce(parallelism(spark))
         if n_reused:
             rows = quarantine_reused_ids(rows, reused, config.ingest.raw_preview_chars)
+        # 2. In-run repeats, counted beside the main line.
         repeated = _cached(cache, repeated_segments(rows))
         repeated_count = pool.submit(repeated.count)
-        docs = _count_documents(rows)
-        hints = _setting_hints(rows) if docs.quarantined else ()
+        # 3. Accounting.
+        docs = count_documents(rows)
+        hints = setting_hints(rows) if docs.quarantined else ()
         run.stage_done(
             StageCounts("ingest", docs.documents_in, docs.segmented, docs.quarantined - docs.errors, docs.errors,
                         time.monotonic() - started)
@@ -205,19 +172,21 @@ def _ingest(
         # Pin the versions we dedup against: the appends below must not change what these reads see.
         stored_segments = store.read(SEGMENTS_TABLE, version=store.version(SEGMENTS_TABLE))
         stored_quarantine = store.read(QUARANTINE_TABLE, version=store.version(QUARANTINE_TABLE))
+        # 4. New quarantine rows, appended beside the main line.
         quarantine_new = pool.submit(
             _append_new, store, QUARANTINE_TABLE,
             new_quarantine(rows, stored_quarantine, snapshot, fingerprint, run.run_id), commit,
         )  # fmt: skip
         repeated_count.result()  # counted, so the joins below broadcast it
+        # 5. New segments.
         fresh = new_segments(rows, repeated, stored_segments, snapshot, fingerprint, run.run_id)
-        # Prefilter rows are derived from the new segments' keys and scores (no text): cached and
+        # 6. Prefilter verdicts, derived from the new segments' keys and scores (no text): cached and
         # counted, they also say how many segments are new, so the text is read once, to append it.
         prefilter_started = time.monotonic()
-        pending = _cached(
-            cache, prefilter_rows(fresh, stored_segments, store, config.prefilter.threshold, run.run_id)
+        verdicts = _cached(
+            cache, prefilter_verdicts(fresh, stored_segments, store, config.prefilter.threshold, run.run_id)
         )
-        counts = count_pending(pending)
+        counts = count_verdicts(verdicts)
         prefilter_s = time.monotonic() - prefilter_started
         segments_new = counts.new_segments
         if segments_new:
@@ -232,7 +201,7 @@ def _ingest(
         by_status = counts.by_status
         if by_status:
             # After the segments commit: a prefilter row never names a segment that is not stored.
-            append_prefilter(store, pending, run.run_id)
+            append_verdicts(store, verdicts, run.run_id)
         run.stage_done(
             StageCounts("prefilter", sum(by_status.values()), by_status.get("ok", 0), by_status.get("rejected", 0),
                         by_status.get("error", 0), prefilter_s + time.monotonic() - started)

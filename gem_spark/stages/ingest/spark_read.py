@@ -1,4 +1,5 @@
-"""Spark side of reading: files → units (planned on executors) → segment / quarantine / unit rows."""
+"""Driver side of the segmenting pass: files → units (planned on executors) → segment / quarantine / unit
+rows (`segmenting_pass.py` on executors), as one lazy DataFrame."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pyspark.sql.pandas.types import from_arrow_schema
 from pyspark.sql.types import IntegerType, StructField, StructType
 
 from gem_spark.config import IngestConfig
-from gem_spark.stages.ingest.inputs import InputFile
-from gem_spark.stages.ingest.units import FILE_SCHEMA, ROW_SCHEMA, UNIT_SCHEMA, ingest_batches, plan_batches
+from gem_spark.stages.ingest.input_files import InputFile
+from gem_spark.stages.ingest.segmenting_pass import ingest_batches, plan_batches
+from gem_spark.stages.ingest.shapes import FILE_SCHEMA, ROW_SCHEMA, UNIT_SCHEMA
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

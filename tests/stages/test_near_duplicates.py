@@ -11,7 +11,7 @@ import pytest
 
 from gem_spark.schema import Message, Trajectory
 from gem_spark.stages.accepted import NEAR_DUPLICATE
-from gem_spark.stages.dedup import MinHasher, band_layout, mark_near_duplicates, shingles, stable_hash, words
+from gem_spark.stages.near_duplicates import MinHasher, band_layout, mark_near_duplicates, shingles, stable_hash, words
 from gem_spark.tables.latest import latest_rows
 from tests.support.accepted_rows import Lake, accepted_row, real_trajectories
 

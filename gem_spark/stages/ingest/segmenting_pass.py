@@ -1,4 +1,9 @@
-"""The executor side of ingest: units (file parts) in, Arrow batches of segment / quarantine rows out.
+"""The segmenting pass, the executor side of ingest: units in, Arrow batches of `ROW_SCHEMA` rows out.
+
+Calls run one way: `ingest_units` → `readers.read_unit` (unit → records) → `documents.segment_record`
+(record → segments, or the `Rejection` that quarantines it) → `procedural_score.score_text` (segment →
+score); this module only turns their results into rows. `plan_batches` runs before it, in its own job,
+to split Parquet files into row-group units (`spark_read.py` launches both).
 
 Every unit also emits one `unit` row holding how many records it read, so the driver can check that
 documents in = documents segmented + documents quarantined from an independent count. A file that
@@ -20,40 +25,23 @@ from gem_spark.stages.ingest.documents import SegmentRow, fallback_doc_id, segme
 from gem_spark.stages.ingest.quarantine import (
     PROCESSING_ERROR,
     Rejection,
-    describe,
+    error_line,
     preview,
     reason_for_file_error,
 )
-from gem_spark.stages.ingest.readers import BadRecord, RawRecord, Unit, plan_units, read_unit
-from gem_spark.text.prefilter import PrefilterScore, score_text
-
-SEGMENT, QUARANTINE, UNIT = "segment", "quarantine", "unit"
-
-FILE_SCHEMA = pa.schema([("path", pa.string()), ("fmt", pa.string()), ("compression", pa.string())])
-UNIT_SCHEMA = FILE_SCHEMA.append(pa.field("part", pa.int32()))
-ROW_SCHEMA = pa.schema(
-    [
-        ("kind", pa.string()),
-        ("source", pa.string()),
-        ("record_ref", pa.string()),
-        ("record_index", pa.int64()),
-        ("doc_id", pa.string()),
-        ("url", pa.string()),
-        ("dump", pa.string()),
-        ("segment_id", pa.string()),
-        ("position", pa.int32()),
-        ("start", pa.int32()),
-        ("end", pa.int32()),
-        ("text", pa.string()),
-        ("n_chars", pa.int32()),
-        ("reason", pa.string()),
-        ("detail", pa.string()),
-        ("raw_preview", pa.string()),
-        ("n_records", pa.int64()),
-        ("score", pa.float64()),
-        ("signals", pa.list_(pa.string())),
-    ]
+from gem_spark.stages.ingest.readers import plan_units, read_unit
+from gem_spark.stages.ingest.shapes import (
+    QUARANTINE,
+    ROW_SCHEMA,
+    SEGMENT,
+    UNIT,
+    UNIT_SCHEMA,
+    BadRecord,
+    RawRecord,
+    Unit,
 )
+from gem_spark.text.procedural_score import PrefilterScore, score_text
+
 # Flush a batch at this many rows or this much segment text, whichever comes first.
 _BATCH_ROWS = 4096
 _BATCH_CHARS = 16 << 20
@@ -99,7 +87,7 @@ def _scored_segments(
             return result
         return [(row, score_text(row.segment.text)) for row in result]
     except Exception as error:  # noqa: BLE001 - one bad record must never fail the task
-        return Rejection(PROCESSING_ERROR, describe(error), preview(item.text, config.raw_preview_chars))
+        return Rejection(PROCESSING_ERROR, error_line(error), preview(item.text, config.raw_preview_chars))
 
 
 def _add_record(rows: _Rows, unit: Unit, item: RawRecord | BadRecord, config: IngestConfig) -> None:
@@ -137,7 +125,7 @@ def ingest_units(units: Iterable[Unit], config: IngestConfig) -> Iterator[pa.Rec
             ref = f"part:{unit.part}" if n_records == 0 else f"part:{unit.part}:after:{n_records}"
             n_records += 1
             rows.add(kind=QUARANTINE, source=unit.path, record_ref=ref, record_index=-1,
-                     reason=reason_for_file_error(error), detail=describe(error), raw_preview="")  # fmt: skip
+                     reason=reason_for_file_error(error), detail=error_line(error), raw_preview="")  # fmt: skip
         rows.add(kind=UNIT, source=unit.path, record_ref=f"part:{unit.part}", n_records=n_records)
     if len(rows):
         yield rows.flush()

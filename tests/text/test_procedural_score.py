@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from gem_spark.config import PrefilterConfig
 from gem_spark.text.normalize import normalize_text
-from gem_spark.text.prefilter import SIGNALS, PrefilterScore, score_text
+from gem_spark.text.procedural_score import SIGNALS, PrefilterScore, score_text
 from gem_spark.text.segment import segment_text
 
 PROCEDURAL_SOURCE = "wikihow_steps_conditions"
