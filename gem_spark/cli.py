@@ -284,7 +284,7 @@ def _jsonable(value: object) -> object:
     return str(value)  # paths, timestamps
 
 
-def describe(result: object) -> str:
+def as_json_line(result: object) -> str:
     """A command's result (dataclass, pydantic model, path, ...) as one JSON line."""
     return json.dumps(result, default=_jsonable, sort_keys=True)
 
@@ -306,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A config error found late (a stage's model role is missing) is still the config's fault.
         return EXIT_CONFIG if isinstance(error, ConfigError) else EXIT_FAILED
     if args.json_summary:
-        print(f"gem-spark {args.command}: {describe(result)}")
+        print(f"gem-spark {args.command}: {as_json_line(result)}")
     return EXIT_OK
 
 

@@ -39,6 +39,6 @@ class BackendConfigError(RuntimeError):
     """A backend cannot be built from its config (missing API key, unreadable replay file)."""
 
 
-def describe(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     """The error message stored in a result row: exception type and text, nothing else."""
     return f"{type(exc).__name__}: {exc}"

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from gem_spark.config import OpenAIModelConfig
-from gem_spark.llm.errors import RETRYABLE, BackendConfigError, ErrorType, describe
+from gem_spark.llm.errors import RETRYABLE, BackendConfigError, ErrorType, error_text
 from gem_spark.llm.openai_response import parse_completion
 from gem_spark.llm.protocol import LLMRequest, LLMResult, in_request_order
 from gem_spark.llm.retry import backoff_delay, parse_retry_after
@@ -113,7 +113,7 @@ class OpenAIBackend:
         try:
             payload = self._payload(request)
         except ValidationError as exc:
-            return LLMResult.failure(request.key, ErrorType.INVALID_REQUEST.value, describe(exc))
+            return LLMResult.failure(request.key, ErrorType.INVALID_REQUEST.value, error_text(exc))
         config = self._config
         started = time.monotonic()
         for attempt in range(config.max_retries + 1):
@@ -151,7 +151,7 @@ class OpenAIBackend:
             message = f"no complete response within {timeout:.1f} s ({type(exc).__name__})"
             return LLMResult.failure(key, ErrorType.TIMEOUT.value, message), None
         except httpx.TransportError as exc:
-            return LLMResult.failure(key, ErrorType.CONNECTION_ERROR.value, describe(exc)), None
+            return LLMResult.failure(key, ErrorType.CONNECTION_ERROR.value, error_text(exc)), None
 
     async def _exchange(
         self, client: httpx.AsyncClient, payload: dict[str, Any], key: str

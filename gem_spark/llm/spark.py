@@ -28,7 +28,7 @@ from pyspark.sql.types import DoubleType, IntegerType, StringType, StructField, 
 
 from gem_spark.config import ModelConfig, RunnerConfig
 from gem_spark.faults import fault_point
-from gem_spark.llm.errors import ErrorType, describe
+from gem_spark.llm.errors import ErrorType, error_text
 from gem_spark.llm.feed_stats import FeedStats
 from gem_spark.llm.protocol import LLMRequest, LLMResult, stream_in_batches
 from gem_spark.llm.registry import get_backend
@@ -203,7 +203,7 @@ def _feed(
                 except Exception as exc:  # noqa: BLE001 - any builder failure is this row's error
                     key = f"\0request-build-failed-{next(unbuilt)}"  # never a stage key
                     waiting.put(key, row)
-                    yield LLMResult.failure(key, ErrorType.REQUEST_BUILD_FAILED.value, describe(exc))
+                    yield LLMResult.failure(key, ErrorType.REQUEST_BUILD_FAILED.value, error_text(exc))
                     continue
                 waiting.put(request.key, row)
                 yield request
@@ -217,7 +217,7 @@ def _fail_rest(
     stats: FeedStats,
 ) -> Iterator[pa.RecordBatch]:
     """After a backend raised: every waiting and every unread row becomes an error row."""
-    failure = LLMResult.failure("", ErrorType.BACKEND_ERROR.value, describe(exc))
+    failure = LLMResult.failure("", ErrorType.BACKEND_ERROR.value, error_text(exc))
 
     def leave(row: dict[str, Any], result: LLMResult) -> None:
         stats.add(result)

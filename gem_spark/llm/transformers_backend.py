@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from gem_spark.config import SamplingConfig, TransformersModelConfig
 from gem_spark.llm.chat import RENDER_ERRORS, prompt_token_ids
-from gem_spark.llm.errors import ErrorType, describe
+from gem_spark.llm.errors import ErrorType, error_text
 from gem_spark.llm.protocol import LLMRequest, LLMResult, stream_in_batches
 from gem_spark.llm.sampling import effective_sampling, prompt_budget, prompt_too_long
 
@@ -89,7 +89,7 @@ class TransformersBackend:
             sampling = effective_sampling(self._config.sampling, request.sampling)
             token_ids = prompt_token_ids(self._tokenizer, request, self._config.chat_template_kwargs)
         except (ValidationError, *RENDER_ERRORS) as exc:
-            return LLMResult.failure(request.key, ErrorType.INVALID_REQUEST.value, describe(exc))
+            return LLMResult.failure(request.key, ErrorType.INVALID_REQUEST.value, error_text(exc))
         budget = prompt_budget(self._context_tokens, sampling.max_tokens, self._config.max_prompt_tokens)
         if len(token_ids) > budget:
             return prompt_too_long(request.key, len(token_ids), budget)
@@ -111,9 +111,9 @@ class TransformersBackend:
                     **_decoding_kwargs(sampling),
                 )
         except (RuntimeError, ValueError) as exc:
-            log.warning("transformers generate failed for a batch of %d: %s", len(batch), describe(exc))
+            log.warning("transformers generate failed for a batch of %d: %s", len(batch), error_text(exc))
             return [
-                LLMResult.failure(item.key, ErrorType.ENGINE_ERROR.value, describe(exc)) for item in batch
+                LLMResult.failure(item.key, ErrorType.ENGINE_ERROR.value, error_text(exc)) for item in batch
             ]
         latency = time.perf_counter() - started
         completions = output[:, padded["input_ids"].shape[1] :].tolist()

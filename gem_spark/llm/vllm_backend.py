@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from gem_spark.config import VllmModelConfig
 from gem_spark.llm.chat import RENDER_ERRORS, prompt_token_ids
-from gem_spark.llm.errors import ErrorType, describe
+from gem_spark.llm.errors import ErrorType, error_text
 from gem_spark.llm.protocol import LLMRequest, LLMResult, in_request_order
 from gem_spark.llm.sampling import effective_sampling, prompt_budget, prompt_too_long
 from gem_spark.llm.vllm_compat import (
@@ -216,9 +216,9 @@ class VllmBackend:
         try:
             engine.add_request(request_id, TokensPrompt(prompt_token_ids=item.token_ids), item.params)
         except self._client_errors as exc:
-            return LLMResult.failure(item.key, ErrorType.INVALID_REQUEST.value, describe(exc))
+            return LLMResult.failure(item.key, ErrorType.INVALID_REQUEST.value, error_text(exc))
         except Exception as exc:  # noqa: BLE001 - an engine failure becomes this row's error
-            return LLMResult.failure(item.key, ErrorType.ENGINE_ERROR.value, describe(exc))
+            return LLMResult.failure(item.key, ErrorType.ENGINE_ERROR.value, error_text(exc))
         live[request_id] = _Live(item, time.perf_counter())
         return None
 
@@ -233,7 +233,7 @@ class VllmBackend:
             failed = [entry.item.key for entry in live.values()]
             live.clear()
             for key in failed:
-                yield LLMResult.failure(key, ErrorType.ENGINE_ERROR.value, describe(exc))
+                yield LLMResult.failure(key, ErrorType.ENGINE_ERROR.value, error_text(exc))
             return
         load.stepped(len(live))
         for output in outputs:
@@ -256,7 +256,7 @@ class VllmBackend:
                 **sampling_constraint_kwargs(request.constraint, self._config.disable_any_whitespace),
             )
         except (ValidationError, *RENDER_ERRORS, *self._client_errors) as exc:
-            return LLMResult.failure(request.key, ErrorType.INVALID_REQUEST.value, describe(exc))
+            return LLMResult.failure(request.key, ErrorType.INVALID_REQUEST.value, error_text(exc))
         budget = prompt_budget(context_tokens, sampling.max_tokens, self._config.max_prompt_tokens)
         if len(token_ids) > budget:
             return prompt_too_long(request.key, len(token_ids), budget)

@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructField, StructType
 
 from gem_spark.code_version import code_version, package_modules
-from gem_spark.llm.errors import describe
+from gem_spark.llm.errors import error_text
 from gem_spark.llm.protocol import LLMRequest
 from gem_spark.prompts import PROMPTS_DIR_ENV, PromptTemplate, load_template
 from gem_spark.stages.codes import NO_RESULT, OUTCOME_FAILED, Reason
@@ -222,9 +222,9 @@ class LLMStage(ABC):
         except StageContractError as exc:
             if os.environ.get(STRICT_CONTRACTS_ENV) == "1":
                 raise
-            result = Outcome(ERROR, OUTCOME_FAILED, detail=describe(exc))
+            result = Outcome(ERROR, OUTCOME_FAILED, detail=error_text(exc))
         except Exception as exc:  # noqa: BLE001 - an outcome bug must not fail the task: record it on the row
-            result = Outcome(ERROR, OUTCOME_FAILED, detail=describe(exc))
+            result = Outcome(ERROR, OUTCOME_FAILED, detail=error_text(exc))
         return self.to_row(row, llm, run_id, result)
 
     def pending_work(self, ctx: StageContext) -> DataFrame:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from gem_spark.cli import COMMANDS, build_parser, describe, one_line
+from gem_spark.cli import COMMANDS, as_json_line, build_parser, one_line
 from tests.support.entry_points import ENTRY_POINTS, JOBS_DIR, REPO, cli_prefix, passes_its_arguments_last
 
 CONFIG = str(REPO / "conf" / "local.yaml")
@@ -216,5 +216,5 @@ class _Manifest:
         (None, "null"),
     ],
 )
-def test_describe_writes_a_result_as_one_json_line(result: object, line: str) -> None:
-    assert describe(result) == line
+def test_as_json_line_writes_a_result_as_one_json_line(result: object, line: str) -> None:
+    assert as_json_line(result) == line
