@@ -5,10 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow.dataset as ds
 from deltalake import DeltaTable
 
 from gem_spark.export.manifest import MANIFEST
 from gem_spark.reasons import CATALOGUE, REASON_LISTS, TABLE_STATUSES
+
+
+def _active_rows(table: Path, columns: list[str]) -> list[dict]:
+    """The rows of a Delta table's active files. Read with pyarrow directly: deltalake's own readers
+    register a Python filesystem handler that aborts a short-lived interpreter at exit ("terminate
+    called without an active exception", deltalake 1.6 with pyarrow 26), and this check also runs in
+    subprocesses."""
+    files = DeltaTable(str(table)).file_uris()
+    return ds.dataset(files, format="parquet").to_table(columns=columns).to_pylist() if files else []
 
 
 def uncatalogued(root: Path) -> list[tuple[str, str, str]]:
@@ -22,7 +32,7 @@ def uncatalogued(root: Path) -> list[tuple[str, str, str]]:
             continue
         lists = REASON_LISTS.get(table, ())
         columns = ["status", "reason", *lists]
-        rows = DeltaTable(str(path)).to_pyarrow_table(columns=columns).to_pylist()
+        rows = _active_rows(path, columns)
         found += [(table, "status", s) for s in sorted({r["status"] for r in rows} - set(TABLE_STATUSES[table]))]
         if table == "runs":  # the reason of a failed run is the exception's type, not a code
             continue
