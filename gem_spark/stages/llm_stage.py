@@ -219,11 +219,9 @@ class LLMStage(ABC):
             return self.to_row(row, llm, run_id, Outcome(ERROR, reason))
         try:
             result = self.check_payload(self.outcome(row, llm.get("raw_output") or ""))
-        except StageContractError as exc:
-            if os.environ.get(STRICT_CONTRACTS_ENV) == "1":
-                raise
-            result = Outcome(ERROR, OUTCOME_FAILED, detail=error_text(exc))
         except Exception as exc:  # noqa: BLE001 - an outcome bug must not fail the task: record it on the row
+            if isinstance(exc, StageContractError) and os.environ.get(STRICT_CONTRACTS_ENV) == "1":
+                raise
             result = Outcome(ERROR, OUTCOME_FAILED, detail=error_text(exc))
         return self.to_row(row, llm, run_id, result)
 
